@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class EnrollmentConfig(AppConfig):
+    """Register, NHI ledger, ISA intake, matching, review, cases and letters (加入勧奨)."""
+
+    name = "enrollment"
+    verbose_name = "加入促進"
+
+    def ready(self) -> None:
+        from enrollment.intake.isa import IsaImporter
+        from enrollment.intake.ledger import LedgerImporter
+        from enrollment.intake.register import ResidentImporter
+        from nhi_portal.intake.registry import register
+
+        register(IsaImporter())
+        register(ResidentImporter())
+        register(LedgerImporter())

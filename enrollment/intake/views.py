@@ -1,0 +1,117 @@
+"""Import pages: the batch list, upload, the batch report, acknowledging a batch's problems."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from nhi_portal.access import PortalPermissionRequiredMixin
+from nhi_portal.audit import Purpose, log_read
+from nhi_portal.intake import services
+from nhi_portal.models import BatchSource, ImportBatch, ImportKind
+
+from enrollment import selectors
+from enrollment.intake.filters import BatchFilter
+from enrollment.intake.forms import UploadForm
+
+
+class BatchListView(PortalPermissionRequiredMixin, ListView):
+    permission_required = "import_files"
+    template_name = "enrollment/batch_list.html"
+    paginate_by = 25
+    context_object_name = "batches"
+
+    def get_queryset(self):
+        self.filterset = BatchFilter(self.request.GET or None, queryset=selectors.batch_list(user=self.request.user))
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+class UploadView(PortalPermissionRequiredMixin, FormView):
+    permission_required = "import_files"
+    template_name = "enrollment/upload.html"
+    form_class = UploadForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        results = []
+        for uploaded in data["files"]:
+            results.append(
+                services.batch_receive(
+                    municipality=self.request.user.municipality,
+                    kind=data["kind"],
+                    filename=uploaded.name,
+                    content=uploaded,
+                    source=BatchSource.UPLOAD,
+                    user=self.request.user,
+                    mode=data["mode"],
+                    annex=int(data["annex"]) if data.get("annex") else None,
+                    data_month=data.get("data_month"),
+                )
+            )
+        for received in results:
+            level = messages.INFO if received.duplicate else messages.SUCCESS
+            messages.add_message(self.request, level, received.message)
+        if len(results) == 1:
+            return redirect("batch-detail", pk=results[0].batch.pk)
+        return redirect(reverse("batch-list"))
+
+
+class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
+    """The batch report: what was received, what was read, every problem with its line."""
+
+    permission_required = "import_files"
+    template_name = "enrollment/batch_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        try:
+            batch = selectors.batch_get(user=user, pk=self.kwargs["pk"])
+        except ImportBatch.DoesNotExist:
+            raise Http404 from None
+        issues = Paginator(selectors.batch_issues(batch=batch), 50).get_page(self.request.GET.get("issues_page"))
+        context = super().get_context_data(batch=batch, issues=issues, **kwargs)
+        if batch.kind == ImportKind.ISA and batch.has_landed:
+            records = Paginator(batch.isa_records.order_by("row_number"), 50).get_page(self.request.GET.get("page"))
+            context["records"] = records
+            log_read(
+                self.request,
+                action="view_isa_records",
+                purpose=Purpose.IMPORT_CHECK,
+                object_type="isa_record",
+                ids=[r.pk for r in records],
+            )
+        return context
+
+
+class BatchAcknowledgeView(PortalPermissionRequiredMixin, View):
+    permission_required = "import_files"
+
+    def post(self, request, pk: int):
+        try:
+            batch = selectors.batch_get(user=request.user, pk=pk)
+        except ImportBatch.DoesNotExist:
+            raise Http404 from None
+        services.batch_acknowledge(batch=batch, user=request.user)
+        messages.success(request, f"取込番号 {batch.pk} の指摘を確認済みにしました。")
+        return redirect("batch-detail", pk=batch.pk)
+
+
+class BatchRetryView(PortalPermissionRequiredMixin, View):
+    permission_required = "import_files"
+
+    def post(self, request, pk: int):
+        try:
+            batch = selectors.batch_get(user=request.user, pk=pk)
+        except ImportBatch.DoesNotExist:
+            raise Http404 from None
+        services.batch_retry(batch=batch)
+        messages.info(request, f"取込番号 {batch.pk} を再実行します。")
+        return redirect("batch-detail", pk=batch.pk)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """Shared base: municipalities, users and roles, jobs, audit (app label `portal`)."""
+
+    name = "nhi_portal"
+    label = "portal"
+    verbose_name = "ポータル基盤"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Pure domain helpers shared by every app (no Django imports here)."""

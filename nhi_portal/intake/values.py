@@ -1,0 +1,126 @@
+"""Cell-level cleaning and parsing shared by every importer. Each parser returns the clean value
+and, if something is wrong, a Japanese reason; nothing here raises on bad input."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from nhi_portal.domain.codes import lg_code_problem
+from nhi_portal.domain.wareki import DateProblem, parse_date
+
+# Invisible characters that survive copy-paste: zero-width spaces/joiners, BOM, bidi marks.
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+# C0/C1 control characters (tab/newline included: a cell should never hold them).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "@", "-")
+_MARKUP = re.compile(r"[<>]")
+
+
+class Cleaned:
+    """Result of cleaning one cell: the usable text, plus problems (reason, severity)."""
+
+    __slots__ = ("problems", "value")
+
+    def __init__(self, value: str, problems: list[tuple[str, str]] | None = None) -> None:
+        self.value = value
+        self.problems = problems or []
+
+
+def clean_text(raw: str) -> Cleaned:
+    """NFKC (full-width letters/digits → half-width, ideographic space → space), trim, collapse
+    runs of spaces; invisible characters are removed (a warning), control characters are an error."""
+    if raw.isascii() and raw.isprintable():
+        value = raw.strip()
+        if "  " in value:
+            value = " ".join(value.split())
+        return Cleaned(value)
+    problems: list[tuple[str, str]] = []
+    value = raw
+    if _INVISIBLE.search(value):
+        value = _INVISIBLE.sub("", value)
+        problems.append(("見えない文字（ゼロ幅文字・書字方向の制御文字など）を取り除きました", "warning"))
+    value = unicodedata.normalize("NFKC", value)
+    if _CONTROL.search(value):
+        return Cleaned("", [*problems, ("制御文字（改行・タブなど）が含まれています", "error")])
+    return Cleaned(" ".join(value.split()), problems)
+
+
+def formula_problem(value: str) -> str | None:
+    if value.startswith(_FORMULA_START) and not re.fullmatch(r"-?\d+", value):
+        return "表計算ソフトの数式として働くおそれのある値です（先頭が = + - @）"
+    return None
+
+
+def markup_problem(value: str) -> str | None:
+    if _MARKUP.search(value):
+        return "使用できない文字（< または >）が含まれています"
+    return None
+
+
+_LATIN_NAME = re.compile(r"^[A-Za-z\u00c0-\u024f\u1e00-\u1eff][A-Za-z\u00c0-\u024f\u1e00-\u1eff .,'\-]*$")
+
+
+def name_alpha_problem(value: str) -> str | None:
+    if not value:
+        return "氏名（英字）が空です"
+    if problem := formula_problem(value) or markup_problem(value):
+        return problem
+    if not _LATIN_NAME.match(value):
+        return "氏名（英字）に英字以外の文字が含まれています（使える記号は空白 . , ' - のみ）"
+    return None
+
+
+def address_problem(value: str) -> str | None:
+    if not value:
+        return "住所が空です"
+    return formula_problem(value) or markup_problem(value)
+
+
+_SEX = {
+    "男": "M", "男性": "M", "M": "M", "MALE": "M", "1": "M",
+    "女": "F", "女性": "F", "F": "F", "FEMALE": "F", "2": "F",
+}  # fmt: skip
+
+
+def parse_sex(value: str) -> tuple[str, str | None]:
+    code = _SEX.get(value.upper())
+    if code is None:
+        if not value:
+            return "", "性別が空です"
+        return "", "性別として読めません（男/女、M/F、1/2 のいずれか）"
+    return code, None
+
+
+def parse_date_cell(
+    value: str, *, allow_empty: bool = False, not_after: date | None = None, not_before: date | None = None
+) -> tuple[date | None, str | None]:
+    if not value:
+        return None, (None if allow_empty else "日付が空です")
+    try:
+        parsed = parse_date(value)
+    except DateProblem as exc:
+        return None, exc.reason
+    if not_after is not None and parsed > not_after:
+        return None, f"{parsed:%Y-%m-%d} は未来の日付です"
+    if not_before is not None and parsed < not_before:
+        return None, f"{parsed:%Y-%m-%d} は古すぎる日付です"
+    return parsed, None
+
+
+def parse_lg_code(value: str) -> tuple[str, str | None]:
+    problem = lg_code_problem(value)
+    return (value, None) if problem is None else ("", problem)
+
+
+_DIGITS = re.compile(r"^\d+$")
+
+
+def parse_digits(value: str, *, length: int, label: str, allow_empty: bool = False) -> tuple[str, str | None]:
+    value = value.replace("-", "")
+    if not value:
+        return "", (None if allow_empty else f"{label}が空です")
+    if not _DIGITS.match(value) or len(value) != length:
+        return "", f"{label}は{length}桁の数字で指定してください"
+    return value, None

@@ -1,0 +1,371 @@
+"""Shared base models: municipalities (tenants), users, background jobs, the access log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nhi_portal.domain.codes import lg_code_problem
+from nhi_portal.scoping import ScopedQuerySet
+
+
+def validate_lg_code(value: str) -> None:
+    problem = lg_code_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def tenants(self):
+        return self.filter(parent__isnull=True)
+
+
+class Municipality(models.Model):
+    """A municipality (市区町村). A designated city (政令指定都市) is the tenant; its wards (区) are
+    children whose codes belong to it. Everything a user sees is scoped to one tenant."""
+
+    lg_code = models.CharField(
+        _("地方公共団体コード"), max_length=6, unique=True, validators=[validate_lg_code]
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("所属する市（区の場合）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="wards",
+    )
+    # Sender block of letters and statements.
+    department = models.CharField(_("担当課"), max_length=80, default="保険年金課", blank=True)
+    postal_code = models.CharField(_("郵便番号"), max_length=8, blank=True)
+    address = models.CharField(_("所在地"), max_length=200, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=40, blank=True)
+    opening_hours = models.CharField(
+        _("受付時間"), max_length=120, default="平日 8時30分～17時15分", blank=True
+    )
+    mayor_title = models.CharField(_("差出人（長の職名）"), max_length=60, blank=True)
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("自治体")
+        verbose_name_plural = _("自治体")
+        ordering = ["lg_code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.lg_code}）"
+
+    @property
+    def tenant(self) -> Municipality:
+        return self.parent or self
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent and self.parent.parent_id:
+            raise ValidationError(_("区の所属先は市（最上位の自治体）でなければなりません。"))
+
+    def all_codes(self) -> set[str]:
+        """This municipality's code and those of its wards."""
+        return {self.lg_code, *self.wards.values_list("lg_code", flat=True)}
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("担当者")
+    SUPERVISOR = "supervisor", _("監督者")
+    AUDITOR = "auditor", _("監査")
+    ADMINISTRATOR = "administrator", _("管理者")
+
+
+class User(AbstractUser):
+    """A member of staff. Belongs to exactly one municipality; roles are Django groups."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("所属自治体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("職員")
+        verbose_name_plural = _("職員")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.municipality_id and self.municipality.parent_id:
+            raise ValidationError({"municipality": _("職員は市（区ではなく）に所属させてください。")})
+
+    @property
+    def roles(self) -> set[str]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_labels(self) -> str:
+        return "・".join(str(Role(r).label) for r in Role.values if r in self.roles)
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("待機中")
+    RUNNING = "running", _("実行中")
+    SUCCEEDED = "succeeded", _("完了")
+    FAILED = "failed", _("失敗")
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", _("取込")
+    MATCH = "match", _("突合")
+    OPEN_CASES = "open_cases", _("ケース作成")
+    RENDER_LETTERS = "render_letters", _("通知書作成")
+    EXPORT = "export", _("出力")
+    NIGHTLY = "nightly", _("夜間バッチ")
+    PURGE = "purge", _("保存期間経過データの削除")
+
+
+class Job(models.Model):
+    """A background job whose progress the browser shows (import, matching, letters, exports)."""
+
+    kind = models.CharField(_("種類"), max_length=20, choices=JobKind.choices)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(_("状態"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    title = models.CharField(_("内容"), max_length=200)
+    total = models.PositiveIntegerField(_("全体"), default=0)
+    done = models.PositiveIntegerField(_("処理済み"), default=0)
+    message = models.CharField(_("状況"), max_length=300, blank=True)
+    error = models.TextField(_("失敗の理由"), blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    result_url = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ジョブ")
+        verbose_name_plural = _("ジョブ")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.done * 100 / self.total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLog(models.Model):
+    """Append-only record of one read of personal data (閲覧記録): who, when, from where, whom
+    (ids only, never personal values), what action and for what purpose."""
+
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員"))
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    ip_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=40)
+    purpose = models.CharField(_("利用目的"), max_length=40)
+    object_type = models.CharField(_("対象の種類"), max_length=40)
+    object_ids = models.JSONField(_("対象ID"), default=list)
+    person_count = models.PositiveIntegerField(_("対象人数"), default=0)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("閲覧記録")
+        verbose_name_plural = _("閲覧記録")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["municipality", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("access log entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("access log entries cannot be deleted")
+
+
+class Capability(models.Model):
+    """Holder of the portal's permissions (権限). Not a table: roles (groups) are given these
+    permissions by a migration (nhi_portal.roles), and views declare which one they need."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_people", "住民・ISAデータを閲覧する"),
+            ("import_files", "ファイルを取り込む"),
+            ("run_matching", "突合を実行する"),
+            ("review_matches", "突合結果を審査する"),
+            ("work_cases", "勧奨ケースを処理する"),
+            ("print_letters", "通知書を印刷する"),
+            ("approve_ex_officio", "職権喪失を承認する"),
+            ("view_arrears", "滞納情報を閲覧する"),
+            ("import_receipts", "賦課・収納を取り込む"),
+            ("issue_statements", "納付状況証明を発行する"),
+            ("approve_exports", "外部連携の出力を承認する"),
+            ("export_data", "データを出力する"),
+            ("view_access_log", "閲覧記録を監査する"),
+            ("administer", "システムを管理する"),
+        ]
+
+    def __str__(self) -> str:
+        return "capability"
+
+
+def _private_storage():
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_STORAGE_DIR)
+
+
+class ImportKind(models.TextChoices):
+    ISA = "isa", _("ISA 特定技能ファイル")
+    RESIDENTS = "residents", _("住民基本台帳")
+    NHI_LEDGER = "nhi_ledger", _("国保被保険者台帳")
+    PENSION_CAT2_LOST = "pension_cat2_lost", _("年金 第2号被保険者資格喪失者一覧")
+    PENSION_CAT13_LOST = "pension_cat13_lost", _("年金 第1号・第3号被保険者資格喪失者一覧")
+    ASSESSMENTS = "assessments", _("保険料 賦課")
+    PAYMENTS = "payments", _("保険料 収納")
+
+
+class BatchStatus(models.TextChoices):
+    RECEIVED = "received", _("受付済み")
+    IMPORTING = "importing", _("取込中")
+    IMPORTED = "imported", _("取込完了")
+    NEEDS_ATTENTION = "needs_attention", _("要確認")
+    ACKNOWLEDGED = "acknowledged", _("確認済み")
+    REJECTED = "rejected", _("取込不可")
+    FAILED = "failed", _("失敗")
+
+
+class BatchSource(models.TextChoices):
+    UPLOAD = "upload", _("画面からアップロード")
+    API = "api", _("API")
+    COMMAND = "command", _("コマンド")
+    INBOX = "inbox", _("受信フォルダ（夜間）")
+
+
+class ImportMode(models.TextChoices):
+    SNAPSHOT = "snapshot", _("全件")
+    DELTA = "delta", _("差分")
+
+
+# A batch whose content is in the database (a re-import of the same bytes changes nothing).
+LANDED_STATUSES = (BatchStatus.IMPORTED, BatchStatus.NEEDS_ATTENTION, BatchStatus.ACKNOWLEDGED)
+
+
+class ImportBatch(models.Model):
+    """One received file (取込バッチ): where it came from, its content hash, what was read, and
+    what became of it. Imported whole or not at all."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="batches")
+    kind = models.CharField(_("種類"), max_length=24, choices=ImportKind.choices)
+    annex = models.PositiveSmallIntegerField(_("別紙"), null=True, blank=True)
+    mode = models.CharField(_("区分"), max_length=10, choices=ImportMode.choices, default=ImportMode.DELTA)
+    source = models.CharField(_("受付経路"), max_length=10, choices=BatchSource.choices)
+    source_name = models.CharField(_("ファイル名"), max_length=255)
+    sha256 = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64)
+    size_bytes = models.BigIntegerField(_("サイズ"), default=0)
+    file = models.FileField(storage=_private_storage, upload_to="uploads/%Y/%m/", max_length=300, blank=True)
+    encoding = models.CharField(_("文字コード"), max_length=16, blank=True)
+    data_month = models.DateField(_("対象月"), null=True, blank=True)
+    status = models.CharField(
+        _("状態"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.RECEIVED
+    )
+    rows_total = models.PositiveIntegerField(_("行数"), default=0)
+    rows_with_errors = models.PositiveIntegerField(_("誤りのある行"), default=0)
+    rows_with_warnings = models.PositiveIntegerField(_("注意のある行"), default=0)
+    rejection_reason = models.TextField(_("取込不可の理由"), blank=True)
+    summary = models.JSONField(_("結果の内訳"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("取込者")
+    )
+    created_at = models.DateTimeField(_("受付日時"), default=timezone.now, db_index=True)
+    imported_at = models.DateTimeField(_("取込日時"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("取込バッチ")
+        verbose_name_plural = _("取込バッチ")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "sha256"],
+                condition=models.Q(status__in=["imported", "needs_attention", "acknowledged"]),
+                name="batch_content_imported_once",
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "kind", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source_name}"
+
+    @property
+    def annex_label(self) -> str:
+        return {1: "別紙1 入国", 2: "別紙2 受入終了（離職）", 3: "別紙3 在留資格変更"}.get(
+            self.annex or 0, ""
+        )
+
+    @property
+    def kind_label(self) -> str:
+        label = self.get_kind_display()
+        return f"{label}（{self.annex_label}）" if self.annex else label
+
+    @property
+    def has_landed(self) -> bool:
+        return self.status in LANDED_STATUSES
+
+
+class ImportIssue(models.Model):
+    """One problem found in one cell of a batch: `line N, column C: value — reason`."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    line = models.PositiveIntegerField(_("行"))
+    column = models.CharField(_("列"), max_length=80)
+    value = models.CharField(_("値"), max_length=200, blank=True)
+    reason = models.CharField(_("理由"), max_length=300)
+    severity = models.CharField(_("重大度"), max_length=8, default="error")
+
+    class Meta:
+        verbose_name = _("取込時の指摘")
+        verbose_name_plural = _("取込時の指摘")
+        ordering = ["batch", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line}行目 {self.column}: {self.reason}"

@@ -1,0 +1,1 @@
+"""Settings package: `base` holds everything, `test` and `production` override it."""
