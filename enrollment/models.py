@@ -49,9 +49,9 @@ class Resident(models.Model):
     moved_in_date = models.DateField(_("転入日"), null=True, blank=True)
     moved_out_date = models.DateField(_("転出・死亡日"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=12, choices=ResidentStatus.choices)
-    # Matching features, written by the importer from the values above (enrollment.matching).
-    name_key = models.CharField(max_length=200, blank=True, db_index=False)
-    last_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -111,7 +111,9 @@ class NhiMembership(models.Model):
     acquired_date = models.DateField(_("資格取得日"))
     lost_date = models.DateField(_("資格喪失日"), null=True, blank=True)
     lost_reason = models.CharField(_("喪失事由"), max_length=40, blank=True)
-    last_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()

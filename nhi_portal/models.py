@@ -242,10 +242,9 @@ class Capability(models.Model):
 
 
 def _private_storage():
-    from django.conf import settings
-    from django.core.files.storage import FileSystemStorage
+    from nhi_portal.storage import PrivateStorage
 
-    return FileSystemStorage(location=settings.PRIVATE_STORAGE_DIR)
+    return PrivateStorage()
 
 
 class ImportKind(models.TextChoices):

@@ -21,7 +21,12 @@ def dashboard_summary(*, user) -> dict:
     this_month = batches.filter(created_at__date__gte=since)
     counts = this_month.aggregate(
         files=Count("id"),
-        rows=Count("id", filter=Q(status__in=[BatchStatus.IMPORTED, BatchStatus.NEEDS_ATTENTION, BatchStatus.ACKNOWLEDGED])),
+        rows=Count(
+            "id",
+            filter=Q(
+                status__in=[BatchStatus.IMPORTED, BatchStatus.NEEDS_ATTENTION, BatchStatus.ACKNOWLEDGED]
+            ),
+        ),
         rejected=Count("id", filter=Q(status=BatchStatus.REJECTED)),
     )
     return {

@@ -8,11 +8,6 @@ from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nhi_portal.api import AccessLoggedViewSetMixin
-from nhi_portal.audit import Purpose
-from nhi_portal.intake import services
-from nhi_portal.models import BatchSource
-
 from enrollment import selectors
 from enrollment.intake.serializers import (
     ImportBatchDetailSerializer,
@@ -21,6 +16,10 @@ from enrollment.intake.serializers import (
     UploadInputSerializer,
     UploadOutputSerializer,
 )
+from nhi_portal.api import AccessLoggedViewSetMixin
+from nhi_portal.audit import Purpose
+from nhi_portal.intake import services
+from nhi_portal.models import BatchSource
 
 
 class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
@@ -34,7 +33,9 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         return ImportBatchDetailSerializer if self.action == "retrieve" else ImportBatchSerializer
 
 
-class IsaRecordViewSet(AccessLoggedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IsaRecordViewSet(
+    AccessLoggedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_required = "view_people"
     serializer_class = IsaRecordSerializer
     filterset_fields = ["batch", "annex"]
@@ -52,7 +53,9 @@ class UploadApiView(APIView):
     write_permission_required = "import_files"
     parser_classes = [parsers.MultiPartParser]
 
-    @extend_schema(request=UploadInputSerializer, responses={200: UploadOutputSerializer, 202: UploadOutputSerializer})
+    @extend_schema(
+        request=UploadInputSerializer, responses={200: UploadOutputSerializer, 202: UploadOutputSerializer}
+    )
     def post(self, request):
         serializer = UploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -69,5 +72,9 @@ class UploadApiView(APIView):
             data_month=data.get("data_month"),
         )
         batch = selectors.batch_get(user=request.user, pk=received.batch.pk)
-        output = UploadOutputSerializer({"duplicate": received.duplicate, "message": received.message, "batch": batch})
-        return Response(output.data, status=status.HTTP_200_OK if received.duplicate else status.HTTP_202_ACCEPTED)
+        output = UploadOutputSerializer(
+            {"duplicate": received.duplicate, "message": received.message, "batch": batch}
+        )
+        return Response(
+            output.data, status=status.HTTP_200_OK if received.duplicate else status.HTTP_202_ACCEPTED
+        )

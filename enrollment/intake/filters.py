@@ -10,7 +10,9 @@ from nhi_portal.models import BatchStatus, ImportBatch, ImportKind
 
 class BatchFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("種類"), choices=ImportKind.choices, empty_label=_("すべて"))
-    status = django_filters.ChoiceFilter(label=_("状態"), choices=BatchStatus.choices, empty_label=_("すべて"))
+    status = django_filters.ChoiceFilter(
+        label=_("状態"), choices=BatchStatus.choices, empty_label=_("すべて")
+    )
     month = django_filters.CharFilter(label=_("対象月（例 2026-10）"), method="filter_month")
     q = django_filters.CharFilter(label=_("ファイル名"), field_name="source_name", lookup_expr="icontains")
 

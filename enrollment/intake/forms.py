@@ -53,7 +53,9 @@ class UploadForm(forms.Form):
         label=_("台帳の区分"),
         choices=ImportMode.choices,
         initial=ImportMode.DELTA,
-        help_text=_("全件: その時点の台帳すべて。差分: 変更のあった人だけ。どちらも住民票コード等で更新します。"),
+        help_text=_(
+            "全件: その時点の台帳すべて。差分: 変更のあった人だけ。どちらも住民票コード等で更新します。"
+        ),
     )
     data_month = forms.CharField(
         label=_("対象月（任意）"),
@@ -68,10 +70,14 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(_("ファイルを選んでください。"))
         for f in uploaded:
             if f.size == 0:
-                raise forms.ValidationError(_("「%(name)s」は空のファイルです。中身のあるCSVを選んでください。") % {"name": f.name})
+                raise forms.ValidationError(
+                    _("「%(name)s」は空のファイルです。中身のあるCSVを選んでください。") % {"name": f.name}
+                )
             if f.size > settings.NHI_MAX_UPLOAD_BYTES:
                 raise forms.ValidationError(
-                    _("「%(name)s」は大きすぎます（上限 %(limit)s MB）。夜間バッチの受信フォルダを使ってください。")
+                    _(
+                        "「%(name)s」は大きすぎます（上限 %(limit)s MB）。夜間バッチの受信フォルダを使ってください。"
+                    )
                     % {"name": f.name, "limit": settings.NHI_MAX_UPLOAD_BYTES // (1024 * 1024)}
                 )
         return uploaded

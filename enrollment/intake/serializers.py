@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from nhi_portal.models import ImportBatch, ImportIssue, ImportMode
-
 from enrollment.models import IsaRecord
+from nhi_portal.models import ImportBatch, ImportIssue, ImportMode
 
 from .forms import PEOPLE_KINDS
 
@@ -47,7 +46,9 @@ class UploadInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     annex = serializers.ChoiceField(choices=[1, 2, 3], required=False, allow_null=True)
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.DELTA)
-    data_month = serializers.DateField(required=False, allow_null=True, help_text="The first day of the month.")
+    data_month = serializers.DateField(
+        required=False, allow_null=True, help_text="The first day of the month."
+    )
 
 
 class UploadOutputSerializer(serializers.Serializer):

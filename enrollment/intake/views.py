@@ -10,14 +10,13 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from enrollment import selectors
+from enrollment.intake.filters import BatchFilter
+from enrollment.intake.forms import UploadForm
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
 from nhi_portal.intake import services
 from nhi_portal.models import BatchSource, ImportBatch, ImportKind
-
-from enrollment import selectors
-from enrollment.intake.filters import BatchFilter
-from enrollment.intake.forms import UploadForm
 
 
 class BatchListView(PortalPermissionRequiredMixin, ListView):
@@ -27,7 +26,9 @@ class BatchListView(PortalPermissionRequiredMixin, ListView):
     context_object_name = "batches"
 
     def get_queryset(self):
-        self.filterset = BatchFilter(self.request.GET or None, queryset=selectors.batch_list(user=self.request.user))
+        self.filterset = BatchFilter(
+            self.request.GET or None, queryset=selectors.batch_list(user=self.request.user)
+        )
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
@@ -76,10 +77,14 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
             batch = selectors.batch_get(user=user, pk=self.kwargs["pk"])
         except ImportBatch.DoesNotExist:
             raise Http404 from None
-        issues = Paginator(selectors.batch_issues(batch=batch), 50).get_page(self.request.GET.get("issues_page"))
+        issues = Paginator(selectors.batch_issues(batch=batch), 50).get_page(
+            self.request.GET.get("issues_page")
+        )
         context = super().get_context_data(batch=batch, issues=issues, **kwargs)
         if batch.kind == ImportKind.ISA and batch.has_landed:
-            records = Paginator(batch.isa_records.order_by("row_number"), 50).get_page(self.request.GET.get("page"))
+            records = Paginator(batch.isa_records.order_by("row_number"), 50).get_page(
+                self.request.GET.get("page")
+            )
             context["records"] = records
             log_read(
                 self.request,

@@ -14,6 +14,8 @@ from nhi_portal.domain.wareki import DateProblem, parse_date
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 # C0/C1 control characters (tab/newline included: a cell should never hold them).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Private-use characters: user-defined 外字 of CP932 and bytes CP932 maps there (0xA0, 0xFD-0xFF).
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _FORMULA_START = ("=", "+", "@", "-")
 _MARKUP = re.compile(r"[<>]")
 
@@ -42,6 +44,13 @@ def clean_text(raw: str) -> Cleaned:
         value = _INVISIBLE.sub("", value)
         problems.append(("見えない文字（ゼロ幅文字・書字方向の制御文字など）を取り除きました", "warning"))
     value = unicodedata.normalize("NFKC", value)
+    if _PRIVATE_USE.search(value):
+        problems.append(
+            (
+                "外字（私用領域の文字）が含まれています。正しい文字で表示・印刷できないおそれがあります",
+                "warning",
+            )
+        )
     if _CONTROL.search(value):
         return Cleaned("", [*problems, ("制御文字（改行・タブなど）が含まれています", "error")])
     return Cleaned(" ".join(value.split()), problems)

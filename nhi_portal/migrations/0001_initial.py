@@ -4,206 +4,509 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import nhi_portal.models
 from django.conf import settings
 from django.db import migrations, models
 
+import nhi_portal.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Capability',
+            name="Capability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'permissions': [('view_people', '住民・ISAデータを閲覧する'), ('import_files', 'ファイルを取り込む'), ('run_matching', '突合を実行する'), ('review_matches', '突合結果を審査する'), ('work_cases', '勧奨ケースを処理する'), ('print_letters', '通知書を印刷する'), ('approve_ex_officio', '職権喪失を承認する'), ('view_arrears', '滞納情報を閲覧する'), ('import_receipts', '賦課・収納を取り込む'), ('issue_statements', '納付状況証明を発行する'), ('approve_exports', '外部連携の出力を承認する'), ('export_data', 'データを出力する'), ('view_access_log', '閲覧記録を監査する'), ('administer', 'システムを管理する')],
-                'managed': False,
-                'default_permissions': (),
+                "permissions": [
+                    ("view_people", "住民・ISAデータを閲覧する"),
+                    ("import_files", "ファイルを取り込む"),
+                    ("run_matching", "突合を実行する"),
+                    ("review_matches", "突合結果を審査する"),
+                    ("work_cases", "勧奨ケースを処理する"),
+                    ("print_letters", "通知書を印刷する"),
+                    ("approve_ex_officio", "職権喪失を承認する"),
+                    ("view_arrears", "滞納情報を閲覧する"),
+                    ("import_receipts", "賦課・収納を取り込む"),
+                    ("issue_statements", "納付状況証明を発行する"),
+                    ("approve_exports", "外部連携の出力を承認する"),
+                    ("export_data", "データを出力する"),
+                    ("view_access_log", "閲覧記録を監査する"),
+                    ("administer", "システムを管理する"),
+                ],
+                "managed": False,
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '職員',
-                'verbose_name_plural': '職員',
+                "verbose_name": "職員",
+                "verbose_name_plural": "職員",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('isa', 'ISA 特定技能ファイル'), ('residents', '住民基本台帳'), ('nhi_ledger', '国保被保険者台帳'), ('pension_cat2_lost', '年金 第2号被保険者資格喪失者一覧'), ('pension_cat13_lost', '年金 第1号・第3号被保険者資格喪失者一覧'), ('assessments', '保険料 賦課'), ('payments', '保険料 収納')], max_length=24, verbose_name='種類')),
-                ('annex', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='別紙')),
-                ('mode', models.CharField(choices=[('snapshot', '全件'), ('delta', '差分')], default='delta', max_length=10, verbose_name='区分')),
-                ('source', models.CharField(choices=[('upload', '画面からアップロード'), ('api', 'API'), ('command', 'コマンド'), ('inbox', '受信フォルダ（夜間）')], max_length=10, verbose_name='受付経路')),
-                ('source_name', models.CharField(max_length=255, verbose_name='ファイル名')),
-                ('sha256', models.CharField(max_length=64, verbose_name='内容ハッシュ（SHA-256）')),
-                ('size_bytes', models.BigIntegerField(default=0, verbose_name='サイズ')),
-                ('file', models.FileField(blank=True, max_length=300, storage=nhi_portal.models._private_storage, upload_to='uploads/%Y/%m/')),
-                ('encoding', models.CharField(blank=True, max_length=16, verbose_name='文字コード')),
-                ('data_month', models.DateField(blank=True, null=True, verbose_name='対象月')),
-                ('status', models.CharField(choices=[('received', '受付済み'), ('importing', '取込中'), ('imported', '取込完了'), ('needs_attention', '要確認'), ('acknowledged', '確認済み'), ('rejected', '取込不可'), ('failed', '失敗')], default='received', max_length=20, verbose_name='状態')),
-                ('rows_total', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('rows_with_errors', models.PositiveIntegerField(default=0, verbose_name='誤りのある行')),
-                ('rows_with_warnings', models.PositiveIntegerField(default=0, verbose_name='注意のある行')),
-                ('rejection_reason', models.TextField(blank=True, verbose_name='取込不可の理由')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='結果の内訳')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='受付日時')),
-                ('imported_at', models.DateTimeField(blank=True, null=True, verbose_name='取込日時')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='取込者')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("isa", "ISA 特定技能ファイル"),
+                            ("residents", "住民基本台帳"),
+                            ("nhi_ledger", "国保被保険者台帳"),
+                            ("pension_cat2_lost", "年金 第2号被保険者資格喪失者一覧"),
+                            ("pension_cat13_lost", "年金 第1号・第3号被保険者資格喪失者一覧"),
+                            ("assessments", "保険料 賦課"),
+                            ("payments", "保険料 収納"),
+                        ],
+                        max_length=24,
+                        verbose_name="種類",
+                    ),
+                ),
+                ("annex", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="別紙")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("snapshot", "全件"), ("delta", "差分")],
+                        default="delta",
+                        max_length=10,
+                        verbose_name="区分",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("upload", "画面からアップロード"),
+                            ("api", "API"),
+                            ("command", "コマンド"),
+                            ("inbox", "受信フォルダ（夜間）"),
+                        ],
+                        max_length=10,
+                        verbose_name="受付経路",
+                    ),
+                ),
+                ("source_name", models.CharField(max_length=255, verbose_name="ファイル名")),
+                ("sha256", models.CharField(max_length=64, verbose_name="内容ハッシュ（SHA-256）")),
+                ("size_bytes", models.BigIntegerField(default=0, verbose_name="サイズ")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        storage=nhi_portal.models._private_storage,
+                        upload_to="uploads/%Y/%m/",
+                    ),
+                ),
+                ("encoding", models.CharField(blank=True, max_length=16, verbose_name="文字コード")),
+                ("data_month", models.DateField(blank=True, null=True, verbose_name="対象月")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "受付済み"),
+                            ("importing", "取込中"),
+                            ("imported", "取込完了"),
+                            ("needs_attention", "要確認"),
+                            ("acknowledged", "確認済み"),
+                            ("rejected", "取込不可"),
+                            ("failed", "失敗"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("rows_with_errors", models.PositiveIntegerField(default=0, verbose_name="誤りのある行")),
+                ("rows_with_warnings", models.PositiveIntegerField(default=0, verbose_name="注意のある行")),
+                ("rejection_reason", models.TextField(blank=True, verbose_name="取込不可の理由")),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="結果の内訳")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="受付日時"
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(blank=True, null=True, verbose_name="取込日時")),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="取込者",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '取込バッチ',
-                'verbose_name_plural': '取込バッチ',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "取込バッチ",
+                "verbose_name_plural": "取込バッチ",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportIssue',
+            name="ImportIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField(verbose_name='行')),
-                ('column', models.CharField(max_length=80, verbose_name='列')),
-                ('value', models.CharField(blank=True, max_length=200, verbose_name='値')),
-                ('reason', models.CharField(max_length=300, verbose_name='理由')),
-                ('severity', models.CharField(default='error', max_length=8, verbose_name='重大度')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='portal.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField(verbose_name="行")),
+                ("column", models.CharField(max_length=80, verbose_name="列")),
+                ("value", models.CharField(blank=True, max_length=200, verbose_name="値")),
+                ("reason", models.CharField(max_length=300, verbose_name="理由")),
+                ("severity", models.CharField(default="error", max_length=8, verbose_name="重大度")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issues",
+                        to="portal.importbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '取込時の指摘',
-                'verbose_name_plural': '取込時の指摘',
-                'ordering': ['batch', 'line', 'id'],
+                "verbose_name": "取込時の指摘",
+                "verbose_name_plural": "取込時の指摘",
+                "ordering": ["batch", "line", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', '取込'), ('match', '突合'), ('open_cases', 'ケース作成'), ('render_letters', '通知書作成'), ('export', '出力'), ('nightly', '夜間バッチ'), ('purge', '保存期間経過データの削除')], max_length=20, verbose_name='種類')),
-                ('status', models.CharField(choices=[('queued', '待機中'), ('running', '実行中'), ('succeeded', '完了'), ('failed', '失敗')], default='queued', max_length=12, verbose_name='状態')),
-                ('title', models.CharField(max_length=200, verbose_name='内容')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='全体')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='処理済み')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='状況')),
-                ('error', models.TextField(blank=True, verbose_name='失敗の理由')),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('result_url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("import", "取込"),
+                            ("match", "突合"),
+                            ("open_cases", "ケース作成"),
+                            ("render_letters", "通知書作成"),
+                            ("export", "出力"),
+                            ("nightly", "夜間バッチ"),
+                            ("purge", "保存期間経過データの削除"),
+                        ],
+                        max_length=20,
+                        verbose_name="種類",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "待機中"),
+                            ("running", "実行中"),
+                            ("succeeded", "完了"),
+                            ("failed", "失敗"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="内容")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="全体")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="処理済み")),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="状況")),
+                ("error", models.TextField(blank=True, verbose_name="失敗の理由")),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("result_url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ジョブ',
-                'verbose_name_plural': 'ジョブ',
-                'ordering': ['-created_at'],
+                "verbose_name": "ジョブ",
+                "verbose_name_plural": "ジョブ",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='job',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='batches', to='portal.job'),
+            model_name="importbatch",
+            name="job",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="batches",
+                to="portal.job",
+            ),
         ),
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lg_code', models.CharField(max_length=6, unique=True, validators=[nhi_portal.models.validate_lg_code], verbose_name='地方公共団体コード')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('department', models.CharField(blank=True, default='保険年金課', max_length=80, verbose_name='担当課')),
-                ('postal_code', models.CharField(blank=True, max_length=8, verbose_name='郵便番号')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='所在地')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='電話番号')),
-                ('opening_hours', models.CharField(blank=True, default='平日 8時30分～17時15分', max_length=120, verbose_name='受付時間')),
-                ('mayor_title', models.CharField(blank=True, max_length=60, verbose_name='差出人（長の職名）')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='wards', to='portal.municipality', verbose_name='所属する市（区の場合）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        max_length=6,
+                        unique=True,
+                        validators=[nhi_portal.models.validate_lg_code],
+                        verbose_name="地方公共団体コード",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                (
+                    "department",
+                    models.CharField(blank=True, default="保険年金課", max_length=80, verbose_name="担当課"),
+                ),
+                ("postal_code", models.CharField(blank=True, max_length=8, verbose_name="郵便番号")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="所在地")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="電話番号")),
+                (
+                    "opening_hours",
+                    models.CharField(
+                        blank=True, default="平日 8時30分～17時15分", max_length=120, verbose_name="受付時間"
+                    ),
+                ),
+                (
+                    "mayor_title",
+                    models.CharField(blank=True, max_length=60, verbose_name="差出人（長の職名）"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="wards",
+                        to="portal.municipality",
+                        verbose_name="所属する市（区の場合）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自治体',
-                'verbose_name_plural': '自治体',
-                'ordering': ['lg_code'],
+                "verbose_name": "自治体",
+                "verbose_name_plural": "自治体",
+                "ordering": ["lg_code"],
             },
         ),
         migrations.AddField(
-            model_name='job',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='portal.municipality'),
+            model_name="job",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="jobs", to="portal.municipality"
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='portal.municipality'),
+            model_name="importbatch",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="batches", to="portal.municipality"
+            ),
         ),
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='日時')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='接続元')),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(max_length=40, verbose_name='操作')),
-                ('purpose', models.CharField(max_length=40, verbose_name='利用目的')),
-                ('object_type', models.CharField(max_length=40, verbose_name='対象の種類')),
-                ('object_ids', models.JSONField(default=list, verbose_name='対象ID')),
-                ('person_count', models.PositiveIntegerField(default=0, verbose_name='対象人数')),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='職員')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="日時"
+                    ),
+                ),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="接続元")),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("action", models.CharField(max_length=40, verbose_name="操作")),
+                ("purpose", models.CharField(max_length=40, verbose_name="利用目的")),
+                ("object_type", models.CharField(max_length=40, verbose_name="対象の種類")),
+                ("object_ids", models.JSONField(default=list, verbose_name="対象ID")),
+                ("person_count", models.PositiveIntegerField(default=0, verbose_name="対象人数")),
+                ("path", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="職員",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '閲覧記録',
-                'verbose_name_plural': '閲覧記録',
-                'ordering': ['-at'],
+                "verbose_name": "閲覧記録",
+                "verbose_name_plural": "閲覧記録",
+                "ordering": ["-at"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='municipality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='portal.municipality', verbose_name='所属自治体'),
+            model_name="user",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="users",
+                to="portal.municipality",
+                verbose_name="所属自治体",
+            ),
         ),
         migrations.AddIndex(
-            model_name='importbatch',
-            index=models.Index(fields=['municipality', 'kind', 'sha256'], name='portal_impo_municip_950510_idx'),
+            model_name="importbatch",
+            index=models.Index(
+                fields=["municipality", "kind", "sha256"], name="portal_impo_municip_950510_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['imported', 'needs_attention', 'acknowledged'])), fields=('municipality', 'kind', 'sha256'), name='batch_content_imported_once'),
+            model_name="importbatch",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["imported", "needs_attention", "acknowledged"])),
+                fields=("municipality", "kind", "sha256"),
+                name="batch_content_imported_once",
+            ),
         ),
         migrations.AddIndex(
-            model_name='accesslog',
-            index=models.Index(fields=['municipality', 'at'], name='portal_acce_municip_858f06_idx'),
+            model_name="accesslog",
+            index=models.Index(fields=["municipality", "at"], name="portal_acce_municip_858f06_idx"),
         ),
         migrations.AddIndex(
-            model_name='accesslog',
-            index=models.Index(fields=['user', 'at'], name='portal_acce_user_id_e62d69_idx'),
+            model_name="accesslog",
+            index=models.Index(fields=["user", "at"], name="portal_acce_user_id_e62d69_idx"),
         ),
     ]

@@ -1,0 +1,116 @@
+"""Personas and helpers shared by the tests.
+
+Personas (healthchecks hc/test.py style): a clerk, a supervisor, an auditor, an administrator
+of 小金井市, and a clerk of *another* municipality (千代田区) who must be refused everywhere.
+Tests marked `postgres` need PostgreSQL: skipped on a laptop's SQLite, never on CI (CI=true
+makes a SQLite run fail loudly instead of skipping)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.factories import MunicipalityFactory, UserFactory
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if settings.USING_POSTGRES:
+        return
+    if ON_CI:
+        raise pytest.UsageError("CI must run the tests on PostgreSQL: set DATABASE_URL=postgres://…")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def municipality(db):
+    return MunicipalityFactory()
+
+
+@pytest.fixture
+def other_municipality(db):
+    return MunicipalityFactory(lg_code="131016", name="千代田区", address="東京都千代田区九段南1-2-1")
+
+
+@pytest.fixture
+def designated_city(db):
+    city = MunicipalityFactory(lg_code="141003", name="横浜市")
+    for code, name in (("141011", "鶴見区"), ("141020", "神奈川区"), ("141038", "西区")):
+        MunicipalityFactory(lg_code=code, name=f"横浜市{name}", parent=city)
+    return city
+
+
+def ensure_roles() -> None:
+    """Transactional tests flush the tables the roles migration filled; put them back."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from nhi_portal.roles import ROLE_PERMISSIONS, sync_role_groups
+
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() != len(ROLE_PERMISSIONS):
+        sync_role_groups(apps)
+
+
+def _persona(role: str, municipality, username: str):
+    ensure_roles()
+    return UserFactory(username=username, municipality=municipality, role=role)
+
+
+@pytest.fixture
+def clerk(municipality):
+    return _persona("clerk", municipality, "clerk")
+
+
+@pytest.fixture
+def supervisor(municipality):
+    return _persona("supervisor", municipality, "supervisor")
+
+
+@pytest.fixture
+def auditor(municipality):
+    return _persona("auditor", municipality, "auditor")
+
+
+@pytest.fixture
+def administrator(municipality):
+    return _persona("administrator", municipality, "admin")
+
+
+@pytest.fixture
+def other_clerk(other_municipality):
+    return _persona("clerk", other_municipality, "other_clerk")
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clerk_client(clerk):
+    return signed_in(clerk)
+
+
+@pytest.fixture
+def supervisor_client(supervisor):
+    return signed_in(supervisor)
+
+
+@pytest.fixture
+def other_clerk_client(other_clerk):
+    return signed_in(other_clerk)
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Uploaded files go to a temporary folder, never the developer's var/."""
+    settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
+    settings.INBOX_DIR = tmp_path / "inbox"
