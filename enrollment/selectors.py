@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from nhi_portal.models import ImportBatch, ImportIssue
-
 from enrollment.models import IsaRecord, Resident
+from nhi_portal.models import ImportBatch, ImportIssue
 
 
 def batch_list(*, user) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.for_user(user).select_related("uploaded_by", "job").order_by("-created_at", "-id")
+    return (
+        ImportBatch.objects.for_user(user).select_related("uploaded_by", "job").order_by("-created_at", "-id")
+    )
 
 
 def batch_get(*, user, pk: int) -> ImportBatch:

@@ -7,9 +7,8 @@ from datetime import date
 import factory
 from django.contrib.auth.models import Group
 
-from nhi_portal.models import BatchSource, BatchStatus, ImportBatch, Municipality, User
-
 from enrollment.models import IsaRecord, NhiMembership, Resident, ResidentStatus
+from nhi_portal.models import BatchSource, BatchStatus, ImportBatch, Municipality, User
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):

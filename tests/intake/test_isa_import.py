@@ -5,9 +5,8 @@ from datetime import date
 
 import pytest
 
-from nhi_portal.models import BatchStatus, ImportBatch
-
 from enrollment.models import IsaRecord
+from nhi_portal.models import BatchStatus, ImportBatch
 from tests.intake.builders import GOOD_ROWS, ISA_BASE, ISA_HEADERS, csv_bytes, isa_bytes
 from tests.intake.helpers import issue_texts, run_import
 
@@ -161,7 +160,7 @@ def test_ward_codes_belong_to_the_designated_city(designated_city):
     ("data", "reason_part", "line"),
     [
         (b"", "空", None),
-        (csv_bytes(ISA_BASE + [ISA_HEADERS[1]], []), "データ行がありません", None),
+        (csv_bytes([*ISA_BASE, ISA_HEADERS[1]], []), "データ行がありません", None),
         (
             csv_bytes(["氏名（英字）", "住居地", "性別", "生年月日", "入国年月日（上陸年月日）"], GOOD_ROWS),
             "必要な列がありません",

@@ -5,9 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from nhi_portal.models import AccessLog, BatchStatus, ImportBatch
-
 from enrollment.models import IsaRecord
+from nhi_portal.models import AccessLog, BatchStatus, ImportBatch
 from tests.conftest import signed_in
 from tests.intake.builders import GOOD_ROWS, isa_bytes
 from tests.intake.helpers import run_import

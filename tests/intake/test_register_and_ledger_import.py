@@ -5,9 +5,8 @@ from datetime import date
 
 import pytest
 
-from nhi_portal.models import BatchStatus
-
 from enrollment.models import NhiMembership, Resident, ResidentEvent, ResidentStatus
+from nhi_portal.models import BatchStatus
 from tests.intake.builders import ledger_bytes, resident_row, residents_bytes
 from tests.intake.helpers import issue_texts, run_import
 
