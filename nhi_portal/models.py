@@ -368,3 +368,31 @@ class ImportIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}行目 {self.column}: {self.reason}"
+
+
+class NightlyRun(models.Model):
+    """One run of the nightly batch (夜間バッチ) for one municipality: its steps in order, what
+    each did, and why it failed if it did. A failed run can be re-run; finished steps are skipped."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="nightly_runs")
+    status = models.CharField(_("状態"), max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    steps = models.JSONField(_("工程"), default=list)  # [{"name", "label", "status", "message"}]
+    current_step = models.CharField(_("実行中の工程"), max_length=40, blank=True)
+    error = models.TextField(_("失敗の理由"), blank=True)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("夜間バッチ")
+        verbose_name_plural = _("夜間バッチ")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"夜間バッチ #{self.pk} {self.get_status_display()}"
+
+    def step_state(self, name: str) -> dict:
+        return next((s for s in self.steps if s["name"] == name), {})

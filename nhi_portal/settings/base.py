@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
+from django.utils.csp import CSP
+
 from nhi_portal.env import (
     database_from_url,
     env_bool,
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "nhi_portal.middleware.RequestIdMiddleware",
     "nhi_portal.middleware.PortalLoginRequiredMiddleware",
@@ -115,6 +120,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded files hold personal data: they are never served under MEDIA_URL.
 PRIVATE_STORAGE_DIR = DATA_DIR / "private"
@@ -123,6 +132,23 @@ INBOX_DIR = Path(env_str("NHI_INBOX_DIR", str(DATA_DIR / "inbox")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 NHI_MAX_UPLOAD_BYTES = env_int("NHI_MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1024)
+
+# Content Security Policy (Django's built-in): no inline script or style anywhere.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -151,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ImportKindEnum": "nhi_portal.models.ImportKind",
+        "UploadKindEnum": "enrollment.intake.forms.PEOPLE_KINDS",
+    },
 }
 
 # Celery: eager (in-process) unless a broker is configured.
@@ -198,3 +228,10 @@ if USING_POSTGRES:
     NHI_PROGRESS_DB = "progress"
 else:
     NHI_PROGRESS_DB = "default"
+
+CELERY_BEAT_SCHEDULE = {
+    "nightly-batch": {
+        "task": "nhi_portal.tasks.nightly_start_all",
+        "schedule": crontab(hour=NHI_NIGHTLY_HOUR, minute=0),
+    },
+}

@@ -1,0 +1,28 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   set up, build a demo municipality, run its nightly batch, serve http://127.0.0.1:8000
+#   make test   set up (including test tools) and run the whole test suite
+PY := .venv/bin/python
+DEMO_RESIDENTS ?= 5000
+
+.PHONY: demo test setup setup-test lint bench
+
+setup:
+	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
+
+demo: setup
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+	@$(PY) manage.py demo_setup --residents $(DEMO_RESIDENTS)
+	@$(PY) manage.py runserver 127.0.0.1:8000
+
+lint:
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) manage.py check
+	@$(PY) manage.py makemigrations --check --dry-run -v0
+
+test: setup-test lint
+	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,179 @@
+"""The nightly batch (夜間バッチ): ordered steps registered by the apps (import the inbox, match,
+open cases, queue letters…). Each step is idempotent; a run records each step's outcome, so a
+failed run is re-run from the step that failed and finished steps are not repeated.
+
+Inbox layout: INBOX_DIR/<lg_code>/<kind>/*.csv, kind one of the ImportKind values. Files are
+moved to INBOX_DIR/<lg_code>/done/<date>/ or rejected/<date>/ with `<name>.reason.txt` beside.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nhi_portal import jobs
+from nhi_portal.models import BatchSource, BatchStatus, ImportKind, ImportMode, JobKind, JobStatus, Municipality, NightlyRun
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: str  # Japanese, shown on the dashboard
+    order: int
+    run: Callable[..., str]  # run(run=NightlyRun) -> a Japanese one-line summary
+
+
+_STEPS: dict[str, Step] = {}
+
+# Register and ledger first (matching needs the current register), then the ISA and pension
+# lists, then receipts.
+INBOX_ORDER = [
+    ImportKind.RESIDENTS,
+    ImportKind.NHI_LEDGER,
+    ImportKind.ISA,
+    ImportKind.PENSION_CAT2_LOST,
+    ImportKind.PENSION_CAT13_LOST,
+    ImportKind.ASSESSMENTS,
+    ImportKind.PAYMENTS,
+]
+
+
+def register_step(step: Step) -> None:
+    _STEPS[step.name] = step
+
+
+def steps() -> list[Step]:
+    return sorted(_STEPS.values(), key=lambda s: s.order)
+
+
+def inbox_for(municipality: Municipality) -> Path:
+    return Path(settings.INBOX_DIR) / municipality.lg_code
+
+
+def sweep_inbox(*, run: NightlyRun) -> str:
+    """Import every file waiting in the municipality's inbox, in INBOX_ORDER."""
+    from nhi_portal.intake import services
+    from nhi_portal.intake.registry import registered_kinds
+
+    root = inbox_for(run.municipality)
+    today = timezone.localdate().strftime("%Y%m%d")
+    counts = {"imported": 0, "needs_attention": 0, "rejected": 0, "duplicate": 0}
+    for kind in INBOX_ORDER:
+        if kind not in registered_kinds():
+            continue
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            with path.open("rb") as fh:
+                received = services.batch_receive(
+                    municipality=run.municipality,
+                    kind=kind,
+                    filename=path.name,
+                    content=fh,
+                    source=BatchSource.INBOX,
+                    mode=ImportMode.SNAPSHOT if "snapshot" in path.name.lower() else ImportMode.DELTA,
+                    enqueue=False,
+                )
+            batch = received.batch if received.duplicate else services.batch_import(batch_id=received.batch.pk)
+            if received.duplicate:
+                outcome, note = "duplicate", received.message
+            elif batch.status == BatchStatus.REJECTED:
+                outcome, note = "rejected", batch.rejection_reason
+            elif batch.status == BatchStatus.FAILED:
+                raise RuntimeError(f"{path.name}: {batch.rejection_reason}")
+            else:
+                outcome, note = str(batch.status), f"取込番号 {batch.pk}"
+            counts[outcome if outcome in counts else "imported"] += 1
+            target = root / ("rejected" if outcome == "rejected" else "done") / today
+            target.mkdir(parents=True, exist_ok=True)
+            destination = target / path.name
+            shutil.move(str(path), destination)
+            (target / f"{path.name}.reason.txt").write_text(note + "\n", encoding="utf-8")
+            logger.info("inbox %s: %s → %s", run.municipality.lg_code, path.name, outcome)
+    return (
+        f"取込 {counts['imported']}件、要確認 {counts['needs_attention']}件、"
+        f"取込不可 {counts['rejected']}件、取込済みの重複 {counts['duplicate']}件"
+    )
+
+
+register_step(Step("inbox", "受信フォルダの取込", 10, sweep_inbox))
+
+
+def nightly_create(*, municipality: Municipality, user=None) -> NightlyRun:
+    job = jobs.job_create(kind=JobKind.NIGHTLY, municipality_id=municipality.pk, title="夜間バッチ", user=user)
+    run = NightlyRun.objects.create(
+        municipality=municipality,
+        job=job,
+        triggered_by=user if user is not None and user.is_authenticated else None,
+        steps=[{"name": s.name, "label": s.label, "status": "pending", "message": ""} for s in steps()],
+    )
+    return run
+
+
+def nightly_enqueue(*, municipality: Municipality, user=None) -> NightlyRun:
+    with transaction.atomic():
+        run = nightly_create(municipality=municipality, user=user)
+        from nhi_portal.tasks import nightly_run_task
+
+        transaction.on_commit(lambda: nightly_run_task.delay(run.pk))
+    return run
+
+
+def nightly_rerun(*, run: NightlyRun) -> NightlyRun:
+    """Re-run a failed run from the step that failed (one button, one command)."""
+    if run.status != JobStatus.FAILED:
+        return run
+    NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.QUEUED, error="")
+    from nhi_portal.tasks import nightly_run_task
+
+    transaction.on_commit(lambda: nightly_run_task.delay(run.pk))
+    return run
+
+
+def nightly_execute(*, run_id: int) -> NightlyRun:
+    """Run the steps not yet finished, in order. Safe to call twice: a finished run is left alone."""
+    run = NightlyRun.objects.select_related("municipality").get(pk=run_id)
+    if run.status == JobStatus.SUCCEEDED:
+        return run
+    NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="")
+    all_steps = steps()
+    jobs.job_start(run.job_id, total=len(all_steps), message="夜間バッチを実行しています")
+    for index, step in enumerate(all_steps, start=1):
+        state = run.step_state(step.name)
+        if state.get("status") == "done":
+            continue
+        _set_step(run, step.name, "running", "")
+        jobs.job_progress(run.job_id, done=index - 1, message=f"{step.label}を実行しています")
+        try:
+            summary = step.run(run=run)
+        except Exception as exc:
+            logger.exception("nightly run %s: step %s failed", run.pk, step.name)
+            reason = f"{step.label}で失敗しました: {type(exc).__name__}: {exc}"[:2000]
+            _set_step(run, step.name, "failed", reason)
+            NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, error=reason, current_step="")
+            jobs.job_fail(run.job_id, error=reason + "　ダッシュボードの「再実行」で失敗した工程から再開できます。")
+            run.refresh_from_db()
+            return run
+        _set_step(run, step.name, "done", summary)
+    NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, finished_at=timezone.now(), current_step="")
+    jobs.job_succeed(run.job_id, message="夜間バッチが完了しました")
+    run.refresh_from_db()
+    return run
+
+
+def _set_step(run: NightlyRun, name: str, status: str, message: str) -> None:
+    for state in run.steps:
+        if state["name"] == name:
+            state.update(status=status, message=message)
+    run.current_step = name if status == "running" else ""
+    NightlyRun.objects.filter(pk=run.pk).update(steps=run.steps, current_step=run.current_step)
