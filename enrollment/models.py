@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nhi_portal.models import ImportBatch, Municipality
+from nhi_portal.models import ImportBatch, Municipality, bulk_fk
 from nhi_portal.scoping import ScopedQuerySet
 
 
@@ -33,7 +33,7 @@ RESIDENT_STATUS_FROM_REGISTER = {
 class Resident(models.Model):
     """A person in the resident register (住民基本台帳), current values. History: ResidentEvent."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    municipality = bulk_fk(Municipality)
     resident_code = models.CharField(_("住民票コード"), max_length=11)
     name_alpha = models.CharField(_("氏名（英字）"), max_length=120, blank=True)
     name_kana = models.CharField(_("氏名（カナ）"), max_length=120, blank=True)
@@ -49,9 +49,8 @@ class Resident(models.Model):
     moved_in_date = models.DateField(_("転入日"), null=True, blank=True)
     moved_out_date = models.DateField(_("転出・死亡日"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=12, choices=ResidentStatus.choices)
-    last_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    first_batch = bulk_fk(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
+    last_batch = bulk_fk(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -80,10 +79,10 @@ class Resident(models.Model):
 
 
 class ResidentEvent(models.Model):
-    """What changed in the register and when (異動履歴): one row per import that changed a person."""
+    """What changed in the register and when (異動履歴): one row per import that changed a person.
+    When a person first appeared is `Resident.first_batch`."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("登録")
         CHANGED = "changed", _("変更")
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="events")
@@ -104,16 +103,14 @@ class ResidentEvent(models.Model):
 class NhiMembership(models.Model):
     """One period of NHI membership from the ledger (国民健康保険被保険者台帳)."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    municipality = bulk_fk(Municipality)
     insured_number = models.CharField(_("被保険者番号"), max_length=20)
     resident_code = models.CharField(_("住民票コード"), max_length=11, db_index=True)
     household_head_code = models.CharField(_("世帯主の住民票コード"), max_length=11, blank=True)
     acquired_date = models.DateField(_("資格取得日"))
     lost_date = models.DateField(_("資格喪失日"), null=True, blank=True)
     lost_reason = models.CharField(_("喪失事由"), max_length=40, blank=True)
-    last_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    last_batch = bulk_fk(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -142,20 +139,21 @@ class Annex(models.IntegerChoices):
 
 
 class IsaRecord(models.Model):
-    """One row of an ISA file (特定技能外国人の情報). Raw values as sent, beside the cleaned ones;
-    a value with an error is stored empty and its field listed in `problem_fields`."""
+    """One row of an ISA file (特定技能外国人の情報). Raw values as sent beside the cleaned ones
+    (raw NULL = identical to the cleaned text); a value with an error is stored empty and its
+    field listed in `problem_fields`."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="isa_records")
+    municipality = bulk_fk(Municipality)
+    batch = bulk_fk(ImportBatch, on_delete=models.CASCADE, related_name="isa_records")
     row_number = models.PositiveIntegerField(_("データ行番号"))  # 1-based data row in the source file
     line_number = models.PositiveIntegerField(_("行"))  # physical line, header = 1
     annex = models.PositiveSmallIntegerField(_("別紙"), choices=Annex.choices)
-    raw_name = models.CharField(max_length=300, blank=True)
-    raw_lg_code = models.CharField(max_length=60, blank=True)
-    raw_address = models.CharField(max_length=400, blank=True)
-    raw_sex = models.CharField(max_length=60, blank=True)
-    raw_birth_date = models.CharField(max_length=60, blank=True)
-    raw_event_date = models.CharField(max_length=60, blank=True)
+    raw_name = models.CharField(max_length=300, null=True, blank=True)
+    raw_lg_code = models.CharField(max_length=60, null=True, blank=True)
+    raw_address = models.CharField(max_length=400, null=True, blank=True)
+    raw_sex = models.CharField(max_length=60, null=True, blank=True)
+    raw_birth_date = models.CharField(max_length=60, null=True, blank=True)
+    raw_event_date = models.CharField(max_length=60, null=True, blank=True)
     name = models.CharField(_("氏名（英字）"), max_length=200, blank=True)
     lg_code = models.CharField(_("地方公共団体コード"), max_length=6, blank=True)
     address = models.CharField(_("住居地"), max_length=300, blank=True)
@@ -170,7 +168,9 @@ class IsaRecord(models.Model):
         verbose_name = _("ISA記録")
         verbose_name_plural = _("ISA記録")
         ordering = ["batch", "row_number"]
-        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="isa_row_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "batch", "row_number"], name="isa_row_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.name}"
@@ -178,6 +178,11 @@ class IsaRecord(models.Model):
     @property
     def problems(self) -> list[str]:
         return [f for f in self.problem_fields.split(",") if f]
+
+    def raw(self, field: str) -> str:
+        """What the ISA sent for `field` (raw NULL means it equals the cleaned text)."""
+        value = getattr(self, f"raw_{field}")
+        return value if value is not None else str(getattr(self, field) or "")
 
     @property
     def event_label(self) -> str:

@@ -1,37 +1,35 @@
 """Progress of background jobs, for the browser's progress bars.
 
-Job rows are written through a connection of their own (alias `progress` on PostgreSQL), so
-progress is visible while a long import transaction is still open. SQLite allows one writer
-at a time, so there progress inside an open transaction is skipped (the demo runs jobs in the
-request anyway)."""
+A job's state changes (queued → running → succeeded/failed) are rows in the database, written
+outside the job's own transaction. Live progress (rows done, a status line) changes many times a
+second inside long transactions — even inside a COPY — so it lives in the cache (Redis in
+production, shared by workers and web; local memory in the embedded demo, where jobs run in the
+web process) and is folded into the job when it ends."""
 
 from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.db import connections
+from django.core.cache import cache
 from django.utils import timezone
 
 from nhi_portal.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
+_TTL = 6 * 60 * 60
 
 
-def _alias() -> str:
-    return getattr(settings, "NHI_PROGRESS_DB", "default")
+def _key(job_id: int) -> str:
+    return f"job-progress:{job_id}"
 
 
-def _writable() -> bool:
-    alias = _alias()
-    default = connections["default"]
-    return not (alias == "default" and default.vendor == "sqlite" and default.in_atomic_block)
-
-
-def _update(job_id: int | None, **fields) -> None:
-    if job_id is None or not _writable():
-        return
-    Job.objects.using(_alias()).filter(pk=job_id).update(**fields)
+def live_progress(job: Job) -> dict:
+    """done/total/message of a running job (from the cache), else what the row holds."""
+    if job.status == JobStatus.RUNNING:
+        live = cache.get(_key(job.pk))
+        if live:
+            return live
+    return {"done": job.done, "total": job.total, "message": job.message}
 
 
 def job_create(*, kind: str, municipality_id: int, title: str, user=None, total: int = 0, params=None) -> Job:
@@ -46,8 +44,9 @@ def job_create(*, kind: str, municipality_id: int, title: str, user=None, total:
 
 
 def job_start(job_id: int | None, *, total: int = 0, message: str = "") -> None:
-    _update(
-        job_id,
+    if job_id is None:
+        return
+    Job.objects.filter(pk=job_id).update(
         status=JobStatus.RUNNING,
         started_at=timezone.now(),
         finished_at=None,
@@ -56,29 +55,46 @@ def job_start(job_id: int | None, *, total: int = 0, message: str = "") -> None:
         done=0,
         message=message,
     )
+    cache.set(_key(job_id), {"done": 0, "total": total, "message": message}, _TTL)
 
 
 def job_progress(
     job_id: int | None, *, done: int, total: int | None = None, message: str | None = None
 ) -> None:
-    fields: dict = {"done": done}
+    if job_id is None:
+        return
+    current = cache.get(_key(job_id)) or {"done": 0, "total": 0, "message": ""}
+    current["done"] = done
     if total is not None:
-        fields["total"] = total
+        current["total"] = total
     if message is not None:
-        fields["message"] = message[:300]
-    _update(job_id, **fields)
+        current["message"] = message[:300]
+    cache.set(_key(job_id), current, _TTL)
+
+
+def _finish(job_id: int, **fields) -> None:
+    live = cache.get(_key(job_id)) or {}
+    fields.setdefault("done", live.get("done", 0))
+    if live.get("total"):
+        fields.setdefault("total", live["total"])
+    Job.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+    cache.delete(_key(job_id))
 
 
 def job_succeed(
     job_id: int | None, *, message: str, result: dict | None = None, result_url: str = ""
 ) -> None:
-    fields = {"status": JobStatus.SUCCEEDED, "finished_at": timezone.now(), "message": message[:300]}
+    if job_id is None:
+        return
+    fields: dict = {"status": JobStatus.SUCCEEDED, "message": message[:300]}
     if result is not None:
         fields["result"] = result
     if result_url:
         fields["result_url"] = result_url
-    _update(job_id, **fields)
+    _finish(job_id, **fields)
 
 
 def job_fail(job_id: int | None, *, error: str) -> None:
-    _update(job_id, status=JobStatus.FAILED, finished_at=timezone.now(), error=error, message="失敗しました")
+    if job_id is None:
+        return
+    _finish(job_id, status=JobStatus.FAILED, error=error, message="失敗しました")

@@ -12,6 +12,16 @@ from nhi_portal.domain.codes import lg_code_problem
 from nhi_portal.scoping import ScopedQuerySet
 
 
+def bulk_fk(to, *, on_delete=models.PROTECT, related_name="+", **kwargs) -> models.ForeignKey:
+    """A reference from a bulk table (filled by COPY, millions of rows) to its municipality or
+    batch. No database constraint and no separate index: per-row constraint checks would cost
+    more than the import itself, the importer writes parent and rows in one transaction, and a
+    composite index of the table leads with this column (see docs/architecture.md)."""
+    return models.ForeignKey(
+        to, on_delete=on_delete, related_name=related_name, db_constraint=False, db_index=False, **kwargs
+    )
+
+
 def validate_lg_code(value: str) -> None:
     problem = lg_code_problem(value)
     if problem:
@@ -354,7 +364,8 @@ class ImportBatch(models.Model):
 class ImportIssue(models.Model):
     """One problem found in one cell of a batch: `line N, column C: value — reason`."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    # A broken file can have a problem on every line (bulk_fk); the (batch, line) index serves the report.
+    batch = bulk_fk(ImportBatch, on_delete=models.CASCADE, related_name="issues")
     line = models.PositiveIntegerField(_("行"))
     column = models.CharField(_("列"), max_length=80)
     value = models.CharField(_("値"), max_length=200, blank=True)
@@ -365,6 +376,7 @@ class ImportIssue(models.Model):
         verbose_name = _("取込時の指摘")
         verbose_name_plural = _("取込時の指摘")
         ordering = ["batch", "line", "id"]
+        indexes = [models.Index(fields=["batch", "line"], name="issue_batch_line_idx")]
 
     def __str__(self) -> str:
         return f"{self.line}行目 {self.column}: {self.reason}"

@@ -19,7 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from nhi_portal import jobs
-from nhi_portal.models import BatchSource, BatchStatus, ImportKind, ImportMode, JobKind, JobStatus, Municipality, NightlyRun
+from nhi_portal.models import (
+    BatchSource,
+    BatchStatus,
+    ImportKind,
+    ImportMode,
+    JobKind,
+    JobStatus,
+    Municipality,
+    NightlyRun,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +93,9 @@ def sweep_inbox(*, run: NightlyRun) -> str:
                     mode=ImportMode.SNAPSHOT if "snapshot" in path.name.lower() else ImportMode.DELTA,
                     enqueue=False,
                 )
-            batch = received.batch if received.duplicate else services.batch_import(batch_id=received.batch.pk)
+            batch = (
+                received.batch if received.duplicate else services.batch_import(batch_id=received.batch.pk)
+            )
             if received.duplicate:
                 outcome, note = "duplicate", received.message
             elif batch.status == BatchStatus.REJECTED:
@@ -110,7 +121,9 @@ register_step(Step("inbox", "受信フォルダの取込", 10, sweep_inbox))
 
 
 def nightly_create(*, municipality: Municipality, user=None) -> NightlyRun:
-    job = jobs.job_create(kind=JobKind.NIGHTLY, municipality_id=municipality.pk, title="夜間バッチ", user=user)
+    job = jobs.job_create(
+        kind=JobKind.NIGHTLY, municipality_id=municipality.pk, title="夜間バッチ", user=user
+    )
     run = NightlyRun.objects.create(
         municipality=municipality,
         job=job,
@@ -160,12 +173,18 @@ def nightly_execute(*, run_id: int) -> NightlyRun:
             logger.exception("nightly run %s: step %s failed", run.pk, step.name)
             reason = f"{step.label}で失敗しました: {type(exc).__name__}: {exc}"[:2000]
             _set_step(run, step.name, "failed", reason)
-            NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, error=reason, current_step="")
-            jobs.job_fail(run.job_id, error=reason + "　ダッシュボードの「再実行」で失敗した工程から再開できます。")
+            NightlyRun.objects.filter(pk=run.pk).update(
+                status=JobStatus.FAILED, error=reason, current_step=""
+            )
+            jobs.job_fail(
+                run.job_id, error=reason + "　ダッシュボードの「再実行」で失敗した工程から再開できます。"
+            )
             run.refresh_from_db()
             return run
         _set_step(run, step.name, "done", summary)
-    NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, finished_at=timezone.now(), current_step="")
+    NightlyRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now(), current_step=""
+    )
     jobs.job_succeed(run.job_id, message="夜間バッチが完了しました")
     run.refresh_from_db()
     return run

@@ -7,7 +7,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.generic import DetailView, TemplateView
 
-from nhi_portal import selectors
+from nhi_portal import jobs, selectors
 from nhi_portal.models import Job
 
 
@@ -39,6 +39,8 @@ class JobProgressView(DetailView):
 
     def render_to_response(self, context, **kwargs):
         job = context["job"]
+        live = jobs.live_progress(job)
+        job.done, job.total, job.message = live["done"], live["total"], live["message"]
         if self.request.htmx:
             return super().render_to_response(context, **kwargs)
         return JsonResponse(

@@ -2,24 +2,32 @@
 
 The annex is recognised from the sixth header (or forced by the caller). Every row is kept:
 a value that cannot be read is stored empty with its raw text and reason, so matching can
-still use the other fields but never auto-matches on it."""
+still use the other fields but never auto-matches on it. Validation works a column at a time
+and streams into PostgreSQL's COPY (1,000,000 rows in seconds)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
-from functools import partial
 
-from enrollment.intake.cells import CachedParser, RowContext, cell, today
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.utils.timezone import localdate
+
 from enrollment.models import IsaRecord
-from nhi_portal.intake.bulk import insert_rows
+from nhi_portal.intake.bulk import copy_arrow
+from nhi_portal.intake.columns import Check, constant, null_if_equal, validate_slice
 from nhi_portal.intake.errors import FileRejected
-from nhi_portal.intake.table import Chunk, Column, TableReader
+from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import (
-    address_problem,
-    name_alpha_problem,
-    parse_date_cell,
-    parse_lg_code,
-    parse_sex,
+    address_cell,
+    address_cells,
+    date_cell,
+    lg_code_cell,
+    name_alpha_cell,
+    name_alpha_cells,
+    sex_cell,
 )
 
 WHAT = "ISAファイル（特定技能）"
@@ -52,93 +60,86 @@ class IsaImporter:
     kind = "isa"
     what = WHAT
 
-    def open(self, text, *, batch) -> TableReader:
-        spec = [*BASE_COLUMNS, *EVENT_COLUMNS.values()]
-        reader = TableReader(text, spec, what=WHAT)
-        found = [annex for annex, col in EVENT_COLUMNS.items() if reader.has(col.key)]
+    def open(self, stream, *, batch) -> CsvSource:
+        table = CsvSource(stream, [*BASE_COLUMNS, *EVENT_COLUMNS.values()], what=WHAT)
+        found = [annex for annex, col in EVENT_COLUMNS.items() if table.has(col.key)]
         if len(found) != 1:
             expected = "・".join(col.label for col in EVENT_COLUMNS.values())
             raise FileRejected(
                 f"6列目の見出しから別紙1〜3のどれか判別できません（{expected} のいずれか1つが必要です）。",
-                line=1,
+                line=table.header_line,
             )
         annex = found[0]
         if batch.annex and batch.annex != annex:
             raise FileRejected(
                 f"指定された{ANNEX_LABELS[batch.annex]}と、ファイルの見出し（{ANNEX_LABELS[annex]}）が一致しません。"
                 "ファイルか指定を確認してください。",
-                line=1,
+                line=table.header_line,
             )
         batch.annex = annex
-        return reader
+        return table
 
-    def save_chunk(self, chunk: Chunk, reader: TableReader, *, batch, state: dict) -> list:
-        if "codes" not in state:
-            state["codes"] = batch.municipality.all_codes()
-            state["today"] = today()
-            state["dates"] = CachedParser(
-                partial(parse_date_cell, not_after=state["today"], not_before=OLDEST_BIRTH)
-            )
-            state["events"] = CachedParser(
-                partial(parse_date_cell, not_after=state["today"], not_before=OLDEST_EVENT)
-            )
-            state["sexes"] = CachedParser(parse_sex)
-            state["lg_codes"] = CachedParser(parse_lg_code)
-            state["months"] = {}
-        codes, dates, events = state["codes"], state["dates"], state["events"]
-        sexes, lg_codes = state["sexes"], state["lg_codes"]
-        label = reader.label_of
-        event_key = EVENT_COLUMNS[batch.annex].key
-        idx = [reader.index_of(k) for k in ("name", "lg_code", "address", "sex", "birth_date", event_key)]
-        labels = [label(k) for k in ("name", "lg_code", "address", "sex", "birth_date", event_key)]
-        problems = []
-        out = []
-        municipality_id, batch_id, annex = batch.municipality_id, batch.pk, batch.annex
-        for offset, (row, line) in enumerate(zip(chunk.rows, chunk.lines, strict=True)):
-            ctx = RowContext(line)
-            raw = [row[i] for i in idx]
-            name = cell(ctx, "name", labels[0], raw[0])
-            if reason := name_alpha_problem(name):
-                ctx.add("name", labels[0], raw[0], reason)
-                name = ""
-            code = cell(ctx, "lg_code", labels[1], raw[1])
-            code, reason = lg_codes(code)
-            if reason:
-                ctx.add("lg_code", labels[1], raw[1], reason)
-            elif code not in codes:
-                ctx.add("lg_code", labels[1], raw[1], "この自治体（またはその区）のコードではありません")
-                code = ""
-            address = cell(ctx, "address", labels[2], raw[2])
-            if reason := address_problem(address):
-                ctx.add("address", labels[2], raw[2], reason)
-                address = ""
-            sex, reason = sexes(cell(ctx, "sex", labels[3], raw[3]))
-            if reason:
-                ctx.add("sex", labels[3], raw[3], reason)
-            birth, reason = dates(cell(ctx, "birth_date", labels[4], raw[4]))
-            if reason:
-                ctx.add("birth_date", labels[4], raw[4], reason)
-            event, reason = events(cell(ctx, "event_date", labels[5], raw[5]))
-            if reason:
-                ctx.add("event_date", labels[5], raw[5], reason)
-            elif event is not None:
-                month = (event.year, event.month)
-                state["months"][month] = state["months"].get(month, 0) + 1
-            problems.extend(ctx.problems)
-            out.append(
-                (
-                    municipality_id, batch_id, chunk.first_row_number + offset, line, annex,
-                    raw[0][:300], raw[1][:60], raw[2][:400], raw[3][:60], raw[4][:60], raw[5][:60],
-                    name[:200], code, address[:300], sex, birth, event, ",".join(ctx.bad_fields),
+    def save(self, table: CsvSource, *, batch, state: dict, progress) -> list:
+        now = localdate()
+        checks = {
+            "name": Check(name_alpha_cell, many=name_alpha_cells),
+            "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
+            "address": Check(address_cell, many=address_cells),
+            "sex": Check(sex_cell, cached=True),
+            "birth_date": Check(date_cell(not_after=now, not_before=OLDEST_BIRTH), pa.date32(), cached=True),
+            "event_date": Check(
+                date_cell(not_after=now, not_before=OLDEST_EVENT),
+                pa.date32(),
+                cached=True,
+                source=EVENT_COLUMNS[batch.annex].key,
+            ),
+        }
+        caches: dict = {}
+        problems: list = []
+        months: Counter = Counter()
+
+        def tables():
+            for part in table.slices():
+                n = len(part)
+                checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
+                found, raw, clean = checked.found, checked.raw, checked.clean
+                problems.extend(found.problems)
+                events = clean["event_date"].drop_null()
+                if len(events):
+                    for item in pc.value_counts(pc.strftime(events, "%Y-%m")).to_pylist():
+                        months[item["values"]] += item["counts"]
+                yield pa.table(
+                    [
+                        constant(batch.municipality_id, n, pa.int64()),
+                        constant(batch.pk, n, pa.int64()),
+                        pa.array(np.arange(part.first_row_number, part.first_row_number + n), pa.int64()),
+                        pa.array(part.lines, pa.int64()),
+                        constant(batch.annex, n, pa.int64()),
+                        null_if_equal(raw["name"], clean["name"]),
+                        null_if_equal(raw["lg_code"], clean["lg_code"]),
+                        null_if_equal(raw["address"], clean["address"]),
+                        raw["sex"],
+                        raw["birth_date"],
+                        raw["event_date"],
+                        clean["name"],
+                        clean["lg_code"],
+                        clean["address"],
+                        clean["sex"],
+                        clean["birth_date"],
+                        clean["event_date"],
+                        found.field_column(n),
+                    ],
+                    names=FIELDS,
                 )
-            )  # fmt: skip
-        insert_rows(IsaRecord, FIELDS, out)
-        state["rows"] = state.get("rows", 0) + len(out)
+                progress(table.rows_read)
+
+        state["records"] = copy_arrow(IsaRecord, FIELDS, tables())
+        state["months"] = months
         return problems
 
     def finish(self, *, batch, state: dict) -> dict:
-        months = state.get("months", {})
+        months: Counter = state.get("months", Counter())
         if batch.data_month is None and months:
-            year, month = max(months, key=lambda m: (months[m], m))
-            batch.data_month = date(year, month, 1)
-        return {"records": state.get("rows", 0)}
+            year, month = max(months, key=lambda m: (months[m], m)).split("-")
+            batch.data_month = date(int(year), int(month), 1)
+        return {"records": state.get("records", 0)}

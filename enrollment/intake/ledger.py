@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import partial
 
+import pyarrow as pa
 from django.utils import timezone
 
-from enrollment.intake.cells import CachedParser, RowContext, cell, today
 from enrollment.models import NhiMembership
-from nhi_portal.intake.bulk import insert_rows, update_rows
-from nhi_portal.intake.table import Chunk, Column, TableReader
-from nhi_portal.intake.values import formula_problem, markup_problem, parse_date_cell, parse_digits
+from nhi_portal.intake.bulk import copy_arrow, update_rows
+from nhi_portal.intake.columns import Check, constant, validate_slice
+from nhi_portal.intake.table import Column, CsvSource
+from nhi_portal.intake.values import clean_text, date_cell, digits_cell, text_cell
 
 WHAT = "国保被保険者台帳"
 COLUMNS = (
@@ -25,113 +25,124 @@ COLUMNS = (
     Column("lost_reason", ("lost_reason", "喪失事由")),
 )
 VALUE_FIELDS = ["resident_code", "household_head_code", "lost_date", "lost_reason"]
+INSERT_FIELDS = [
+    "municipality_id",
+    "insured_number",
+    "acquired_date",
+    *VALUE_FIELDS,
+    "last_batch_id",
+    "updated_at",
+]
 _INSURED_NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
+OLDEST = date(1958, 1, 1)  # the National Health Insurance Act of 1958
+SLICE_ROWS = 100_000
+
+
+def insured_number_cell(raw: str):
+    cleaned = clean_text(raw)
+    if not _INSURED_NUMBER.match(cleaned.value):
+        return "", (*cleaned.problems, ("被保険者番号は英数字20文字以内で指定してください", "error"))
+    return cleaned.value, tuple(cleaned.problems)
 
 
 class LedgerImporter:
     kind = "nhi_ledger"
     what = WHAT
 
-    def open(self, text, *, batch) -> TableReader:
-        return TableReader(text, COLUMNS, what=WHAT)
+    def open(self, stream, *, batch) -> CsvSource:
+        return CsvSource(stream, COLUMNS, what=WHAT)
 
-    def save_chunk(self, chunk: Chunk, reader: TableReader, *, batch, state: dict) -> list:
-        if "dates" not in state:
-            state["dates"] = CachedParser(
-                partial(parse_date_cell, not_after=today(), not_before=date(1958, 1, 1))
-            )
-            state["optional_dates"] = CachedParser(
-                partial(parse_date_cell, allow_empty=True, not_before=date(1958, 1, 1))
-            )
-            state["seen"] = {}
-            state.update(created=0, changed=0, unchanged=0, skipped=0)
-        labels = {c.key: c.label for c in reader.columns}
-        idx = {c.key: reader.index_of(c.key) for c in reader.columns}
-        problems = []
-        incoming: dict[tuple[str, date], tuple] = {}
-        for row, line in zip(chunk.rows, chunk.lines, strict=True):
-            ctx = RowContext(line)
-            raw = {key: row[i] for key, i in idx.items()}
-            value = {key: cell(ctx, key, labels[key], raw[key]) for key in idx}
-            number = value["insured_number"]
-            if not _INSURED_NUMBER.match(number):
-                ctx.add(
-                    "insured_number",
-                    labels["insured_number"],
-                    raw["insured_number"],
-                    "被保険者番号は英数字20文字以内で指定してください",
-                )
-            resident_code, reason = parse_digits(value["resident_code"], length=11, label="住民票コード")
-            if reason:
-                ctx.add("resident_code", labels["resident_code"], raw["resident_code"], reason)
-            head_code, reason = parse_digits(
-                value["household_head_code"], length=11, label="世帯主の住民票コード"
-            )
-            if reason:
-                ctx.add(
-                    "household_head_code", labels["household_head_code"], raw["household_head_code"], reason
-                )
-            acquired, reason = state["dates"](value["acquired_date"])
-            if reason:
-                ctx.add("acquired_date", labels["acquired_date"], raw["acquired_date"], reason)
-            lost, reason = state["optional_dates"](value["lost_date"])
-            if reason:
-                ctx.add("lost_date", labels["lost_date"], raw["lost_date"], reason)
-            elif lost and acquired and lost < acquired:
-                ctx.add(
-                    "lost_date", labels["lost_date"], raw["lost_date"], "資格喪失日が資格取得日より前です"
-                )
-            lost_reason = value["lost_reason"]
-            if problem := formula_problem(lost_reason) or markup_problem(lost_reason):
-                ctx.add("lost_reason", labels["lost_reason"], raw["lost_reason"], problem)
-            key = (number, acquired)
-            if not ctx.has_errors and key in state["seen"]:
-                ctx.add(
-                    "insured_number",
-                    labels["insured_number"],
-                    number,
-                    f"同じ被保険者番号・資格取得日の行があります（{state['seen'][key]}行目）",
-                )
-            problems.extend(ctx.problems)
-            if ctx.has_errors:
-                state["skipped"] += 1
-                continue
-            state["seen"][key] = line
-            incoming[key] = (resident_code, head_code, lost, lost_reason[:40])
-        self._upsert(incoming, batch=batch, state=state)
+    def save(self, source: CsvSource, *, batch, state: dict, progress) -> list:
+        table = source.read_all()
+        now = timezone.localdate()
+        checks = {
+            "insured_number": Check(insured_number_cell),
+            "resident_code": Check(digits_cell(length=11, label="住民票コード")),
+            "household_head_code": Check(digits_cell(length=11, label="世帯主の住民票コード")),
+            "acquired_date": Check(date_cell(not_after=now, not_before=OLDEST), pa.date32(), cached=True),
+            "lost_date": Check(date_cell(allow_empty=True, not_before=OLDEST), pa.date32(), cached=True),
+            "lost_reason": Check(text_cell, cached=True),
+        }
+        caches: dict = {}
+        problems: list = []
+        seen: dict[tuple[str, date], int] = {}
+        state.update(created=0, changed=0, unchanged=0, skipped=0)
+        stamp = timezone.now()
+        done = 0
+        for part in table.slices(SLICE_ROWS):
+            checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
+            clean, found = checked.clean, checked.found
+            columns = {name: clean[name].to_pylist() for name in checks}
+            error_rows = set(found.bad_fields)
+            incoming: dict[tuple[str, date], tuple] = {}
+            for row in range(len(part)):
+                if row in error_rows:
+                    continue
+                key = (columns["insured_number"][row], columns["acquired_date"][row])
+                lost, acquired = columns["lost_date"][row], columns["acquired_date"][row]
+                if lost and lost < acquired:
+                    found.add_rows(
+                        [row],
+                        checked.raw["lost_date"],
+                        field_name="lost_date",
+                        label=table.label_of("lost_date"),
+                        reason="資格喪失日が資格取得日より前です",
+                    )
+                    continue
+                if key in seen:
+                    found.add_rows(
+                        [row],
+                        checked.raw["insured_number"],
+                        field_name="insured_number",
+                        label=table.label_of("insured_number"),
+                        reason=f"同じ被保険者番号・資格取得日の行があります（{seen[key]}行目）",
+                    )
+                    continue
+                seen[key] = int(part.lines[row])
+                incoming[key] = tuple(columns[f][row] for f in VALUE_FIELDS)
+            problems.extend(found.problems)
+            state["skipped"] += len(part) - len(incoming)
+            self._upsert(incoming, batch=batch, state=state, stamp=stamp)
+            done += len(part)
+            progress(done)
         return problems
 
-    def _upsert(self, incoming: dict, *, batch, state: dict) -> None:
+    def _upsert(self, incoming: dict, *, batch, state: dict, stamp) -> None:
         numbers = list({number for number, _ in incoming})
         existing = {
             (row[1], row[2]): row
             for row in NhiMembership.objects.for_municipality(batch.municipality_id)
             .filter(insured_number__in=numbers)
             .values_list("pk", "insured_number", "acquired_date", *VALUE_FIELDS)
-            .iterator(chunk_size=5000)
+            .iterator(chunk_size=10_000)
         }
-        now = timezone.now()
         new_rows, changed_rows = [], []
         for (number, acquired), values in incoming.items():
             old = existing.get((number, acquired))
             if old is None:
-                new_rows.append((batch.municipality_id, number, acquired, *values, batch.pk, now))
+                new_rows.append((number, acquired, *values))
             elif tuple(old[3:]) != values:
-                changed_rows.append((old[0], *values, batch.pk, now))
+                changed_rows.append((old[0], *values, batch.pk, stamp))
             else:
                 state["unchanged"] += 1
-        insert_rows(
-            NhiMembership,
-            [
-                "municipality_id",
-                "insured_number",
-                "acquired_date",
-                *VALUE_FIELDS,
-                "last_batch_id",
-                "updated_at",
-            ],
-            new_rows,
-        )
+        if new_rows:
+            n = len(new_rows)
+            columns = list(zip(*new_rows, strict=True))
+            table = pa.table(
+                [
+                    constant(batch.municipality_id, n, pa.int64()),
+                    pa.array(columns[0], pa.string()),
+                    pa.array(columns[1], pa.date32()),
+                    pa.array(columns[2], pa.string()),
+                    pa.array(columns[3], pa.string()),
+                    pa.array(columns[4], pa.date32()),
+                    pa.array(columns[5], pa.string()),
+                    constant(batch.pk, n, pa.int64()),
+                    pa.array([stamp] * n, pa.timestamp("us", tz="UTC")),
+                ],
+                names=INSERT_FIELDS,
+            )
+            copy_arrow(NhiMembership, INSERT_FIELDS, [table])
         update_rows(NhiMembership, [*VALUE_FIELDS, "last_batch_id", "updated_at"], changed_rows)
         state["created"] += len(new_rows)
         state["changed"] += len(changed_rows)

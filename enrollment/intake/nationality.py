@@ -40,3 +40,15 @@ def parse_nationality(value: str) -> tuple[str, str | None]:
     if len(text) == 2 and text.isascii() and text.isalpha():
         return text, None  # another ISO alpha-2 code
     return "", "国籍は ISO 3166-1 の2文字コード（VN、CN など）か、主な国名（ベトナム など）で指定してください"
+
+
+def nationality_cell(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Columnar cell function (nhi_portal.intake.columns)."""
+    from nhi_portal.intake.values import clean_text
+
+    cleaned = clean_text(raw)
+    if any(severity == "error" for _, severity in cleaned.problems):
+        return "", tuple(cleaned.problems)
+    code, reason = parse_nationality(cleaned.value)
+    problems = tuple(cleaned.problems)
+    return code, (*problems, (reason, "error")) if reason else problems

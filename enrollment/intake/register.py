@@ -2,29 +2,35 @@
 resident_code, and every change of a field is kept as a ResidentEvent with the batch.
 
 A row with an error is not applied (a half-valid person would be worse than the old one); it
-is listed with its line, column and reason in the batch report."""
+is listed with its line, column and reason in the batch report. Validation works a column at a
+time; into an empty register the rows stream straight into COPY."""
 
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils import timezone
 
-from enrollment.intake.cells import CachedParser, RowContext, cell, today
-from enrollment.intake.nationality import parse_nationality
+from enrollment.intake.nationality import nationality_cell
 from enrollment.models import RESIDENT_STATUS_FROM_REGISTER, Resident, ResidentEvent
-from nhi_portal.intake.bulk import insert_rows, update_rows
-from nhi_portal.intake.table import Chunk, Column, TableReader
+from nhi_portal.intake.bulk import copy_arrow, insert_rows, update_rows
+from nhi_portal.intake.columns import Check, constant, map_column, validate_slice
+from nhi_portal.intake.table import Column, CsvSource, Table
 from nhi_portal.intake.values import (
-    address_problem,
-    formula_problem,
-    markup_problem,
-    name_alpha_problem,
-    parse_date_cell,
-    parse_digits,
-    parse_lg_code,
-    parse_sex,
+    address_cell,
+    address_cells,
+    choice_cell,
+    date_cell,
+    digits_cell,
+    lg_code_cell,
+    name_alpha_cell,
+    name_alpha_cells,
+    sex_cell,
+    text_cell,
+    text_cells,
 )
 
 WHAT = "住民基本台帳"
@@ -45,181 +51,183 @@ COLUMNS = (
     Column("postal_code", ("postal_code", "郵便番号"), required=False),
     Column("household_head_code", ("household_head_code", "世帯主住民票コード"), required=False),
 )
-# Fields compared for changes, in this order (also the order of the tuples below).
+# Fields compared for changes, in this order.
 VALUE_FIELDS = [
     "name_alpha", "name_kana", "name_kanji", "sex", "birth_date", "nationality", "residence_status",
     "lg_code", "address", "postal_code", "household_head_code", "moved_in_date", "moved_out_date", "status",
 ]  # fmt: skip
-STATUS_LABELS = "、".join(RESIDENT_STATUS_FROM_REGISTER)
-
-
-def _parse_status(value: str) -> tuple[str, str | None]:
-    status = RESIDENT_STATUS_FROM_REGISTER.get(value)
-    if status is None:
-        return "", f"状態は {STATUS_LABELS} のいずれかで指定してください"
-    return str(status), None
-
-
-def _plain_text_problem(value: str) -> str | None:
-    return formula_problem(value) or markup_problem(value)
+INSERT_FIELDS = [
+    "municipality_id",
+    "resident_code",
+    *VALUE_FIELDS,
+    "first_batch_id",
+    "last_batch_id",
+    "updated_at",
+]
+SLICE_ROWS = 100_000
+STATUS = {label: str(value) for label, value in RESIDENT_STATUS_FROM_REGISTER.items()} | {
+    str(v): str(v) for v in RESIDENT_STATUS_FROM_REGISTER.values()
+}
 
 
 class ResidentImporter:
     kind = "residents"
     what = WHAT
 
-    def open(self, text, *, batch) -> TableReader:
-        return TableReader(text, COLUMNS, what=WHAT)
+    def open(self, stream, *, batch) -> CsvSource:
+        return CsvSource(stream, COLUMNS, what=WHAT)
 
-    def _parsers(self, state: dict, batch) -> dict:
-        if "parsers" not in state:
-            now = today()
-            state["parsers"] = {
-                "birth": CachedParser(partial(parse_date_cell, not_after=now, not_before=date(1890, 1, 1))),
-                "other_date": CachedParser(partial(parse_date_cell, allow_empty=True, not_after=now)),
-                "sex": CachedParser(parse_sex),
-                "lg": CachedParser(parse_lg_code),
-                "nationality": CachedParser(parse_nationality),
-                "status": CachedParser(_parse_status),
-            }
-            state["codes"] = batch.municipality.all_codes()
-            state["seen"] = {}
-            state.update(created=0, changed=0, unchanged=0, skipped=0)
-        return state["parsers"]
+    def _checks(self, batch) -> dict[str, Check]:
+        now = timezone.localdate()
+        return {
+            "resident_code": Check(digits_cell(length=11, label="住民票コード")),
+            "name_alpha": Check(
+                lambda raw: name_alpha_cell(raw, required=False),
+                many=lambda values: name_alpha_cells(values, required=False),
+            ),
+            "name_kana": Check(text_cell, many=text_cells),
+            "name_kanji": Check(text_cell, many=text_cells),
+            "sex": Check(sex_cell, cached=True),
+            "birth_date": Check(
+                date_cell(not_after=now, not_before=date(1890, 1, 1)), pa.date32(), cached=True
+            ),
+            "nationality": Check(nationality_cell, cached=True),
+            "residence_status": Check(text_cell, cached=True),
+            "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
+            "address": Check(address_cell, many=address_cells),
+            "postal_code": Check(digits_cell(length=7, label="郵便番号", allow_empty=True), cached=True),
+            "household_head_code": Check(
+                digits_cell(length=11, label="世帯主の住民票コード", allow_empty=True)
+            ),
+            "moved_in_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
+            "moved_out_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
+            "status": Check(
+                choice_cell(STATUS, "状態は 在住、転出、死亡、国外転出 のいずれかで指定してください"),
+                cached=True,
+            ),
+        }
 
-    def _read_row(
-        self, row: list[str], line: int, reader: TableReader, state: dict
-    ) -> tuple[RowContext, str, tuple]:
-        p = state["parsers"]
-        ctx = RowContext(line)
+    def save(self, source: CsvSource, *, batch, state: dict, progress) -> list:
+        table = source.read_all()
+        checks = self._checks(batch)
+        duplicates = _duplicate_rows(table)
+        existing_count = Resident.objects.for_municipality(batch.municipality_id).count()
+        state.update(created=0, changed=0, unchanged=0, skipped=0, seen=0)
+        caches: dict = {}
+        problems: list = []
+        now = timezone.now()
 
-        def get(key: str) -> tuple[str, str, str]:
-            index = reader.index_of(key)
-            raw = row[index] if index is not None else ""
-            return raw, cell(ctx, key, reader.label_of(key), raw), reader.label_of(key)
+        def parts():
+            done = 0
+            for part in table.slices(SLICE_ROWS):
+                checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
+                offset = part.first_row_number - 1
+                dup_rows = [r - offset for r in duplicates if offset <= r < offset + len(part)]
+                for row in dup_rows:
+                    first_line = int(table.lines[duplicates[row + offset]])
+                    checked.found.add_rows(
+                        [row],
+                        checked.raw["resident_code"],
+                        field_name="resident_code",
+                        label=table.label_of("resident_code"),
+                        reason=f"住民票コードが重複しています（{first_line}行目と同じ）",
+                    )
+                problems.extend(checked.found.problems)
+                keep = ~checked.found.error_mask(len(part))
+                state["skipped"] += int((~keep).sum())
+                state["seen"] += int(keep.sum())
+                yield {name: array.filter(pa.array(keep)) for name, array in checked.clean.items()}
+                done += len(part)
+                progress(done)
 
-        def check(key: str, value, reason: str | None, raw: str, label: str):
-            if reason:
-                ctx.add(key, label, raw, reason)
-            return value
-
-        raw, code, lbl = get("resident_code")
-        code = check("resident_code", *parse_digits(code, length=11, label="住民票コード"), raw, lbl)
-        values = []
-        for key in ("name_alpha", "name_kana", "name_kanji"):
-            raw, value, lbl = get(key)
-            if value:
-                reason = name_alpha_problem(value) if key == "name_alpha" else _plain_text_problem(value)
-                check(key, None, reason, raw, lbl)
-            values.append(value)
-        raw, value, lbl = get("sex")
-        values.append(check("sex", *p["sex"](value), raw, lbl))
-        raw, value, lbl = get("birth_date")
-        values.append(check("birth_date", *p["birth"](value), raw, lbl))
-        raw, value, lbl = get("nationality")
-        values.append(check("nationality", *p["nationality"](value), raw, lbl))
-        raw, value, lbl = get("residence_status")
-        values.append(check("residence_status", value, _plain_text_problem(value), raw, lbl))
-        raw, value, lbl = get("lg_code")
-        lg_code = check("lg_code", *p["lg"](value), raw, lbl)
-        if lg_code and lg_code not in state["codes"]:
-            ctx.add("lg_code", lbl, raw, "この自治体（またはその区）のコードではありません")
-        values.append(lg_code)
-        raw, value, lbl = get("address")
-        values.append(check("address", value, address_problem(value), raw, lbl))
-        raw, value, lbl = get("postal_code")
-        values.append(
-            check("postal_code", *parse_digits(value, length=7, label="郵便番号", allow_empty=True), raw, lbl)
-        )
-        raw, value, lbl = get("household_head_code")
-        values.append(
-            check(
-                "household_head_code",
-                *parse_digits(value, length=11, label="世帯主の住民票コード", allow_empty=True),
-                raw,
-                lbl,
-            )
-        )
-        for key in ("moved_in_date", "moved_out_date"):
-            raw, value, lbl = get(key)
-            values.append(check(key, *p["other_date"](value), raw, lbl))
-        raw, value, lbl = get("status")
-        values.append(check("status", *p["status"](value), raw, lbl))
-        return ctx, code, tuple(values)
-
-    def save_chunk(self, chunk: Chunk, reader: TableReader, *, batch, state: dict) -> list:
-        self._parsers(state, batch)
-        seen: dict[str, int] = state["seen"]
-        problems = []
-        incoming: dict[str, tuple] = {}
-        for row, line in zip(chunk.rows, chunk.lines, strict=True):
-            ctx, code, values = self._read_row(row, line, reader, state)
-            if code and code in seen:
-                ctx.add(
-                    "resident_code",
-                    reader.label_of("resident_code"),
-                    code,
-                    f"住民票コードが重複しています（{seen[code]}行目と同じ）",
-                )
-            problems.extend(ctx.problems)
-            if ctx.has_errors:
-                state["skipped"] += 1
-                continue
-            seen[code] = line
-            incoming[code] = values
-        self._upsert(incoming, batch=batch, state=state)
+        if existing_count == 0:
+            # First load: everyone is new, so the rows stream straight into one COPY.
+            tables = (self._insert_table(rows, batch=batch, now=now) for rows in parts())
+            state["created"] = copy_arrow(Resident, INSERT_FIELDS, tables)
+        else:
+            for rows in parts():
+                self._upsert(rows, batch=batch, state=state, now=now)
         return problems
 
-    def _upsert(self, incoming: dict[str, tuple], *, batch, state: dict) -> None:
+    def _insert_table(self, rows: dict[str, pa.Array], *, batch, now) -> pa.Table:
+        n = len(rows["resident_code"])
+        return pa.table(
+            [
+                constant(batch.municipality_id, n, pa.int64()),
+                rows["resident_code"],
+                *(rows[f] for f in VALUE_FIELDS),
+                constant(batch.pk, n, pa.int64()),
+                constant(batch.pk, n, pa.int64()),
+                pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+            ],
+            names=INSERT_FIELDS,
+        )
+
+    def _upsert(self, rows: dict[str, pa.Array], *, batch, state: dict, now) -> None:
+        codes = rows["resident_code"].to_pylist()
         existing = {
             row[1]: row
             for row in Resident.objects.for_municipality(batch.municipality_id)
-            .filter(resident_code__in=list(incoming))
+            .filter(resident_code__in=codes)
             .values_list("pk", "resident_code", *VALUE_FIELDS)
-            .iterator(chunk_size=5000)
+            .iterator(chunk_size=10_000)
         }
-        now = timezone.now()
-        new_rows, changed_rows, events = [], [], []
-        for code, values in incoming.items():
+        is_new = pc.invert(pc.is_in(rows["resident_code"], pa.array(list(existing), pa.string())))
+        new_rows = {name: array.filter(is_new) for name, array in rows.items()}
+        state["created"] += copy_arrow(
+            Resident, INSERT_FIELDS, [self._insert_table(new_rows, batch=batch, now=now)]
+        )
+        if not existing:
+            return
+        values = list(zip(*(rows[f].to_pylist() for f in VALUE_FIELDS), strict=True))
+        changed_rows, events = [], []
+        for code, incoming in zip(codes, values, strict=True):
             old = existing.get(code)
             if old is None:
-                new_rows.append((batch.municipality_id, code, *values, batch.pk, now))
                 continue
             changes = {
                 f: [_jsonable(a), _jsonable(b)]
-                for f, a, b in zip(VALUE_FIELDS, old[2:], values, strict=True)
+                for f, a, b in zip(VALUE_FIELDS, old[2:], incoming, strict=True)
                 if a != b
             }
             if changes:
-                changed_rows.append((old[0], *values, batch.pk, now))
+                changed_rows.append((old[0], *incoming, batch.pk, now))
                 events.append((old[0], batch.pk, ResidentEvent.Kind.CHANGED, changes, now))
             else:
                 state["unchanged"] += 1
-        insert_rows(
-            Resident,
-            ["municipality_id", "resident_code", *VALUE_FIELDS, "last_batch_id", "updated_at"],
-            new_rows,
-        )
         update_rows(Resident, [*VALUE_FIELDS, "last_batch_id", "updated_at"], changed_rows)
-        if new_rows:
-            created_ids = (
-                Resident.objects.for_municipality(batch.municipality_id)
-                .filter(resident_code__in=[r[1] for r in new_rows])
-                .values_list("pk", flat=True)
-            )
-            events.extend(
-                (pk, batch.pk, ResidentEvent.Kind.CREATED, {}, now) for pk in created_ids.iterator()
-            )
         insert_rows(ResidentEvent, ["resident_id", "batch_id", "kind", "changes", "recorded_at"], events)
-        state["created"] += len(new_rows)
         state["changed"] += len(changed_rows)
 
     def finish(self, *, batch, state: dict) -> dict:
         summary = {k: state.get(k, 0) for k in ("created", "changed", "unchanged", "skipped")}
         if batch.mode == "snapshot":
             total = Resident.objects.for_municipality(batch.municipality_id).count()
-            summary["not_in_snapshot"] = total - len(state.get("seen", {}))
+            summary["not_in_snapshot"] = total - state.get("seen", 0)
         return summary
+
+
+def _duplicate_rows(table: Table) -> dict[int, int]:
+    """Rows (0-based) whose resident code already appeared on an earlier row → that earlier row."""
+    codes = map_column(table.arrays["resident_code"], digits_cell(length=11, label="住民票コード")).values
+    counts = pc.value_counts(codes)
+    repeated = pc.filter(
+        counts.field("values"),
+        pc.and_(pc.greater(counts.field("counts"), 1), pc.not_equal(counts.field("values"), "")),
+    )
+    if len(repeated) == 0:
+        return {}
+    rows = np.flatnonzero(pc.is_in(codes, repeated).to_numpy(zero_copy_only=False))
+    first: dict[str, int] = {}
+    duplicates: dict[int, int] = {}
+    values = codes.to_pylist()
+    for row in rows.tolist():
+        code = values[row]
+        if code in first:
+            duplicates[row] = first[code]
+        else:
+            first[code] = row
+    return duplicates
 
 
 def _jsonable(value):

@@ -6,9 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from django.db import connection, models
 
 
@@ -87,3 +91,84 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         objects.append(obj)
     model.objects.bulk_update(objects, list(fields), batch_size=1000)
     return len(objects)
+
+
+class _ArrowCopySource:
+    """A file-like object for COPY FROM STDIN. A producer thread validates the next rows and
+    renders them to CSV while psycopg2 (which releases the GIL while it sends) streams the
+    previous ones to PostgreSQL, so this process and the server work at the same time. The
+    producer must not touch the database connection; its exceptions are re-raised here."""
+
+    _DONE = object()
+
+    def __init__(self, tables: Iterable[pa.Table]) -> None:
+        self.rows = 0
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self._thread = threading.Thread(target=self._produce, args=(iter(tables),), daemon=True)
+        self._thread.start()
+
+    def _produce(self, tables) -> None:
+        try:
+            for table in tables:
+                if table.num_rows:
+                    sink = io.BytesIO()
+                    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+                    self._queue.put((table.num_rows, sink.getvalue()))
+            self._queue.put(self._DONE)
+        except BaseException as exc:  # handed to the reading thread
+            self._queue.put(exc)
+
+    def read(self, size: int = -1) -> bytes:
+        item = self._queue.get()
+        if item is self._DONE:
+            self._queue.put(self._DONE)
+            return b""
+        if isinstance(item, BaseException):
+            self.error = item
+            raise item
+        rows, data = item
+        self.rows += rows
+        return data
+
+    readline = read
+
+    def close(self) -> None:
+        """Drain the producer after an error so its thread ends."""
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+
+
+def copy_arrow(model: type[models.Model], fields: Sequence[str], tables: Iterable[pa.Table]) -> int:
+    """Insert Arrow tables whose columns are `fields` (in order). Strings are written quoted and
+    nulls bare, which is exactly how COPY's CSV format tells '' from NULL."""
+    if connection.vendor == "postgresql":
+        columns = [model._meta.get_field(f.removesuffix("_id")).column for f in fields]
+        table = connection.ops.quote_name(model._meta.db_table)
+        column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
+        source = _ArrowCopySource(tables)
+        try:
+            with connection.cursor() as cursor:
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)", source, size=1 << 20
+                )
+        except Exception:
+            # psycopg2 reports an exception raised while reading the rows as a cancelled COPY;
+            # the reason a person needs is the original one (e.g. the file's line N is broken).
+            if source.error is not None:
+                raise source.error from None
+            raise
+        finally:
+            source.close()
+        return source.rows
+    count = 0
+    for arrow_table in tables:
+        rows = arrow_table.to_pylist()
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, row.values(), strict=True))) for row in rows], batch_size=2000
+        )
+        count += len(rows)
+    return count

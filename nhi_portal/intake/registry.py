@@ -3,23 +3,28 @@ looks them up, so the shared base never imports the apps above it."""
 
 from __future__ import annotations
 
-from typing import Protocol, TextIO
+from collections.abc import Callable
+from typing import BinaryIO, Protocol
 
-from nhi_portal.intake.table import Chunk, TableReader
+from nhi_portal.intake.errors import RowProblem
+from nhi_portal.intake.table import CsvSource
+
+Progress = Callable[[int], None]  # called with the number of rows read so far
 
 
 class Importer(Protocol):
     kind: str
     what: str  # Japanese name of the file kind, used in messages (e.g. 「住民基本台帳」)
 
-    def open(self, text: TextIO, *, batch) -> TableReader:
-        """Check the header (raise FileRejected) and return the reader. May set batch.annex."""
+    def open(self, stream: BinaryIO, *, batch) -> CsvSource:
+        """Open the file and check its header (raise FileRejected). May set batch.annex."""
 
-    def save_chunk(self, chunk: Chunk, reader: TableReader, *, batch, state: dict) -> list:
-        """Validate and write one chunk inside the import transaction; return RowProblems."""
+    def save(self, source: CsvSource, *, batch, state: dict, progress: Progress) -> list[RowProblem]:
+        """Read, validate and write every row inside the import transaction; return the row
+        problems and put the number of rows read in state["rows"]."""
 
     def finish(self, *, batch, state: dict) -> dict:
-        """After the last chunk, still inside the transaction: return the summary counts."""
+        """After the rows are written, still inside the transaction: return the summary counts."""
 
 
 _IMPORTERS: dict[str, Importer] = {}

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from nhi_portal import jobs
 from nhi_portal.intake.bulk import insert_rows
-from nhi_portal.intake.decoding import open_text
-from nhi_portal.intake.errors import ERROR, FileRejected, RowProblem
+from nhi_portal.intake.errors import ERROR, FileRejected
 from nhi_portal.intake.registry import get_importer
 from nhi_portal.models import (
     LANDED_STATUSES,
@@ -152,21 +151,20 @@ def batch_import(*, batch_id: int) -> ImportBatch:
 
 
 def _run_import(batch: ImportBatch, importer) -> None:
-    problems: list[RowProblem] = []
     state: dict = {}
-    rows_total = 0
-    with batch.file.open("rb") as raw:
-        text, encoding = open_text(raw)
-        batch.encoding = encoding
-        reader = importer.open(text, batch=batch)
-        jobs.job_progress(batch.job_id, done=0, message="取り込んでいます")
-        for chunk in reader:
-            problems.extend(importer.save_chunk(chunk, reader, batch=batch, state=state))
-            rows_total += len(chunk.rows)
-            jobs.job_progress(batch.job_id, done=rows_total, message=f"{rows_total:,}行を取り込みました")
-        if rows_total == 0:
-            raise FileRejected("見出し行だけで、データ行がありません。")
-        summary = importer.finish(batch=batch, state=state)
+    with batch.file.open("rb") as stream:
+        source = importer.open(stream, batch=batch)
+        jobs.job_progress(batch.job_id, done=0, total=source.size, message="取り込んでいます")
+
+        def progress(rows: int) -> None:
+            jobs.job_progress(batch.job_id, done=source.bytes_read, message=f"{rows:,}行を読み込みました")
+
+        problems = importer.save(source, batch=batch, state=state, progress=progress)
+        batch.encoding = source.encoding
+        rows_total = source.rows_read
+    if rows_total == 0:
+        raise FileRejected("見出し行だけで、データ行がありません。")
+    summary = importer.finish(batch=batch, state=state)
     insert_rows(
         ImportIssue,
         ["batch_id", "line", "column", "value", "reason", "severity"],

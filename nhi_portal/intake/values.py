@@ -16,8 +16,12 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\u
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Private-use characters: user-defined 外字 of CP932 and bytes CP932 maps there (0xA0, 0xFD-0xFF).
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Any of the above: one search decides whether a non-ASCII cell needs the careful path.
+_SPECIAL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ue000-\uf8ff]"
+)
 _FORMULA_START = ("=", "+", "@", "-")
-_MARKUP = re.compile(r"[<>]")
+_INTEGER = re.compile(r"-?\d+")
 
 
 class Cleaned:
@@ -38,6 +42,8 @@ def clean_text(raw: str) -> Cleaned:
         if "  " in value:
             value = " ".join(value.split())
         return Cleaned(value)
+    if not _SPECIAL.search(raw):
+        return Cleaned(" ".join(unicodedata.normalize("NFKC", raw).split()))
     problems: list[tuple[str, str]] = []
     value = raw
     if _INVISIBLE.search(value):
@@ -57,13 +63,13 @@ def clean_text(raw: str) -> Cleaned:
 
 
 def formula_problem(value: str) -> str | None:
-    if value.startswith(_FORMULA_START) and not re.fullmatch(r"-?\d+", value):
+    if value.startswith(_FORMULA_START) and not _INTEGER.fullmatch(value):
         return "表計算ソフトの数式として働くおそれのある値です（先頭が = + - @）"
     return None
 
 
 def markup_problem(value: str) -> str | None:
-    if _MARKUP.search(value):
+    if "<" in value or ">" in value:
         return "使用できない文字（< または >）が含まれています"
     return None
 
@@ -133,3 +139,171 @@ def parse_digits(value: str, *, length: int, label: str, allow_empty: bool = Fal
     if not _DIGITS.match(value) or len(value) != length:
         return "", f"{label}は{length}桁の数字で指定してください"
     return value, None
+
+
+# Cell functions for columnar validation (nhi_portal.intake.columns.map_column): each takes the
+# raw cell and returns (clean value, ((reason, severity), ...)). A value with an error is ""
+# (or None for dates), so the rest of the row stays usable.
+
+Problems = tuple[tuple[str, str], ...]
+
+
+def _clean(raw: str) -> tuple[str, Problems, bool]:
+    cleaned = clean_text(raw)
+    has_error = any(sev == "error" for _, sev in cleaned.problems)
+    return cleaned.value, tuple(cleaned.problems), has_error
+
+
+def text_cell(raw: str) -> tuple[str, Problems]:
+    value, problems, _ = _clean(raw)
+    if value and (reason := formula_problem(value) or markup_problem(value)):
+        return "", (*problems, (reason, "error"))
+    return value, problems
+
+
+def name_alpha_cell(raw: str, *, required: bool = True) -> tuple[str, Problems]:
+    value, problems, has_error = _clean(raw)
+    if has_error:
+        return "", problems
+    if not value and not required:
+        return "", problems
+    if reason := name_alpha_problem(value):
+        return "", (*problems, (reason, "error"))
+    return value.upper(), problems
+
+
+def address_cell(raw: str) -> tuple[str, Problems]:
+    value, problems, has_error = _clean(raw)
+    if has_error:
+        return "", problems
+    if reason := address_problem(value):
+        return "", (*problems, (reason, "error"))
+    return value, problems
+
+
+def sex_cell(raw: str) -> tuple[str, Problems]:
+    value, problems, has_error = _clean(raw)
+    if has_error:
+        return "", problems
+    code, reason = parse_sex(value)
+    return code, (*problems, (reason, "error")) if reason else problems
+
+
+def date_cell(*, allow_empty: bool = False, not_after: date | None = None, not_before: date | None = None):
+    def fn(raw: str) -> tuple[date | None, Problems]:
+        value, problems, has_error = _clean(raw)
+        if has_error:
+            return None, problems
+        parsed, reason = parse_date_cell(
+            value, allow_empty=allow_empty, not_after=not_after, not_before=not_before
+        )
+        return parsed, (*problems, (reason, "error")) if reason else problems
+
+    return fn
+
+
+def lg_code_cell(allowed: set[str]):
+    def fn(raw: str) -> tuple[str, Problems]:
+        value, problems, has_error = _clean(raw)
+        if has_error:
+            return "", problems
+        code, reason = parse_lg_code(value)
+        if reason:
+            return "", (*problems, (reason, "error"))
+        if code not in allowed:
+            return "", (*problems, ("この自治体（またはその区）のコードではありません", "error"))
+        return code, problems
+
+    return fn
+
+
+def digits_cell(*, length: int, label: str, allow_empty: bool = False):
+    def fn(raw: str) -> tuple[str, Problems]:
+        value, problems, has_error = _clean(raw)
+        if has_error:
+            return "", problems
+        digits, reason = parse_digits(value, length=length, label=label, allow_empty=allow_empty)
+        return digits, (*problems, (reason, "error")) if reason else problems
+
+    return fn
+
+
+def choice_cell(mapping: dict[str, str], message: str, *, allow_empty: bool = False):
+    def fn(raw: str) -> tuple[str, Problems]:
+        value, problems, has_error = _clean(raw)
+        if has_error:
+            return "", problems
+        if not value and allow_empty:
+            return "", problems
+        found = mapping.get(value) or mapping.get(value.upper())
+        if found is None:
+            return "", (*problems, (message, "error"))
+        return found, problems
+
+    return fn
+
+
+# Whole-column versions for nearly-unique columns: the common case (no special characters, no
+# problem) is handled inline; anything else goes through the one-value function above.
+
+
+def _many(values: list[str], fast, slow) -> tuple[list, dict[int, Problems]]:
+    clean: list = []
+    bad: dict[int, Problems] = {}
+    append = clean.append
+    for index, raw in enumerate(values):
+        value = fast(raw)
+        if value is None:
+            value, problems = slow(raw)
+            if problems:
+                bad[index] = problems
+        append(value)
+    return clean, bad
+
+
+_normalize = unicodedata.normalize
+_special = _SPECIAL.search
+
+
+def _plain(raw: str) -> str | None:
+    """Cleaned text if the cell has no special character, else None."""
+    if raw.isascii():
+        if not raw.isprintable():
+            return None
+        return " ".join(raw.split())
+    if _special(raw):
+        return None
+    return " ".join(_normalize("NFKC", raw).split())
+
+
+def _fast_address(raw: str) -> str | None:
+    value = _plain(raw)
+    if not value or value[0] in "=+@-" or "<" in value or ">" in value:
+        return None
+    return value
+
+
+def _fast_name(raw: str) -> str | None:
+    value = _plain(raw)
+    if not value or not _LATIN_NAME.match(value) or value[0] in "-'.,":
+        return None
+    return value.upper()
+
+
+def _fast_text(raw: str) -> str | None:
+    value = _plain(raw)
+    if value is None or (value and (value[0] in "=+@-" or "<" in value or ">" in value)):
+        return None
+    return value
+
+
+def address_cells(values: list[str]):
+    return _many(values, _fast_address, address_cell)
+
+
+def name_alpha_cells(values: list[str], *, required: bool = True):
+    return _many(values, _fast_name, lambda raw: name_alpha_cell(raw, required=required))
+
+
+def text_cells(values: list[str]):
+    return _many(values, _fast_text, text_cell)

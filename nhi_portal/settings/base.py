@@ -221,13 +221,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Job progress is written through its own connection on PostgreSQL, so it is visible while a
-# long import transaction is open (see nhi_portal.jobs).
-if USING_POSTGRES:
-    DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
-    NHI_PROGRESS_DB = "progress"
-else:
-    NHI_PROGRESS_DB = "default"
+# Live job progress (nhi_portal.jobs) and rate limits: Redis when the real services are used,
+# local memory in the embedded default (where jobs run in the web process).
+NHI_CACHE_URL = env_str(
+    "NHI_CACHE_URL", CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1" if CELERY_BROKER_URL else ""
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": NHI_CACHE_URL}
+        if NHI_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 CELERY_BEAT_SCHEDULE = {
     "nightly-batch": {

@@ -2,20 +2,22 @@
 (docs/deploy.md lists the variables); `manage.py check --deploy` reports no issues."""
 
 from nhi_portal.env import env_bool, env_int, env_list, env_str
-from nhi_portal.settings.base import *  # noqa: F403
+from nhi_portal.settings.base import *
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of at least 50 characters in production.")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be a random value of at least 50 characters in production."
+    )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required in production (comma-separated host names).")
-if not USING_POSTGRES:  # noqa: F405
+if not USING_POSTGRES:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://…")

@@ -9,10 +9,13 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "100000/minute"}
 # connection would wait on the test's own row locks).
 DATABASES.pop("progress", None)
 NHI_PROGRESS_DB = "default"
-STORAGES = {  # noqa: F405
-    **STORAGES,  # noqa: F405
+STORAGES = {
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # Tests run tasks in-process; the fault tests start real worker processes with base settings.
 CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files from the app folders (no collectstatic before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

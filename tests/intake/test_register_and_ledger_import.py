@@ -53,7 +53,9 @@ def test_register_rows_become_residents(municipality):
     left = Resident.objects.get(resident_code="10000000003")
     assert left.status == ResidentStatus.LEFT_JAPAN
     assert left.moved_out_date == date(2026, 9, 30)
-    assert ResidentEvent.objects.filter(kind="created").count() == 3
+    # when each person first came from the register is kept on the resident (no event per new row)
+    assert set(Resident.objects.values_list("first_batch_id", "last_batch_id")) == {(batch.pk, batch.pk)}
+    assert not ResidentEvent.objects.exists()
 
 
 def test_a_delta_updates_by_resident_code_and_keeps_what_changed(municipality):

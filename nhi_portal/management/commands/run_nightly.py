@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--lg-code", help="自治体コード。省略すると登録済みのすべての自治体")
-        parser.add_argument("--rerun", type=int, metavar="RUN_ID", help="失敗した夜間バッチを失敗した工程から再開する")
+        parser.add_argument(
+            "--rerun", type=int, metavar="RUN_ID", help="失敗した夜間バッチを失敗した工程から再開する"
+        )
 
     def handle(self, *args, **opts):
         if opts["rerun"]:
@@ -38,7 +40,9 @@ class Command(BaseCommand):
             self._report(run)
             failed = failed or run.status == JobStatus.FAILED
         if failed:
-            raise CommandError("失敗した夜間バッチがあります。原因を直して --rerun RUN_ID で再開してください。")
+            raise CommandError(
+                "失敗した夜間バッチがあります。原因を直して --rerun RUN_ID で再開してください。"
+            )
 
     def _report(self, run: NightlyRun) -> None:
         self.stdout.write(f"夜間バッチ #{run.pk}（{run.municipality.name}）: {run.get_status_display()}")

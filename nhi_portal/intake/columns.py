@@ -1,0 +1,152 @@
+"""Column-at-a-time validation: each distinct value of a column is cleaned and checked once
+(dates, codes and sexes repeat a lot; names and addresses once each), then the results are
+spread back over the rows with Arrow. Problems come back per row index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nhi_portal.intake.errors import ERROR, RowProblem
+
+# fn(raw value) -> (clean value or None, ((reason, severity), ...))
+CellFn = Callable[[str], tuple[object, tuple[tuple[str, str], ...]]]
+# many(distinct raw values) -> (clean values, {index: problems} for the values with problems)
+ManyFn = Callable[[list[str]], tuple[list, dict[int, tuple[tuple[str, str], ...]]]]
+
+
+@dataclass
+class Cells:
+    values: pa.Array
+    problems: dict[int, tuple[tuple[str, str], ...]]  # row index → problems
+
+
+def map_column(
+    array: pa.Array,
+    fn: CellFn,
+    *,
+    type: pa.DataType | None = None,
+    cache: dict | None = None,
+    many: ManyFn | None = None,
+) -> Cells:
+    """Apply `fn` to each distinct value (or `many` to all distinct values at once, which is
+    faster for columns where nearly every value is different: names, addresses)."""
+    type = type or pa.string()
+    if len(array) == 0:
+        return Cells(pa.array([], type), {})
+    encoded = pc.dictionary_encode(array)
+    uniques = encoded.dictionary.to_pylist()
+    if many is not None:
+        clean, bad = many(uniques)
+    else:
+        clean, bad = [], {}
+        for code, value in enumerate(uniques):
+            hit = cache.get(value) if cache is not None else None
+            if hit is None:
+                hit = fn(value)
+                if cache is not None and len(cache) < 500_000:
+                    cache[value] = hit
+            clean.append(hit[0])
+            if hit[1]:
+                bad[code] = hit[1]
+    values = pa.array(clean, type).take(encoded.indices)
+    problems: dict[int, tuple[tuple[str, str], ...]] = {}
+    if bad:
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(np.isin(indices, list(bad))).tolist():
+            problems[row] = bad[int(indices[row])]
+    return Cells(values, problems)
+
+
+@dataclass
+class RowProblems:
+    """Collects the problems of one slice of rows and which fields of each row are unusable."""
+
+    lines: np.ndarray
+    problems: list[RowProblem] = field(default_factory=list)
+    bad_fields: dict[int, list[str]] = field(default_factory=dict)
+
+    def add(self, cells: Cells, raw: pa.Array, *, field_name: str, label: str) -> None:
+        if not cells.problems:
+            return
+        for row, found in cells.problems.items():
+            raw_value = raw[row].as_py() or ""
+            for reason, severity in found:
+                self.problems.append(
+                    RowProblem(int(self.lines[row]), label, raw_value, reason, severity, field_name)
+                )
+                if severity == ERROR:
+                    fields = self.bad_fields.setdefault(row, [])
+                    if field_name not in fields:
+                        fields.append(field_name)
+
+    def add_rows(self, rows: list[int], raw: pa.Array, *, field_name: str, label: str, reason: str) -> None:
+        for row in rows:
+            self.problems.append(
+                RowProblem(int(self.lines[row]), label, raw[row].as_py() or "", reason, ERROR, field_name)
+            )
+            fields = self.bad_fields.setdefault(row, [])
+            if field_name not in fields:
+                fields.append(field_name)
+
+    def field_column(self, n: int) -> pa.Array:
+        """The comma-separated unusable fields of every row ('' for clean rows)."""
+        if not self.bad_fields:
+            return pa.array([""] * n, pa.string())
+        out = [""] * n
+        for row, fields in self.bad_fields.items():
+            out[row] = ",".join(fields)
+        return pa.array(out, pa.string())
+
+    def error_mask(self, n: int) -> np.ndarray:
+        mask = np.zeros(n, dtype=bool)
+        if self.bad_fields:
+            mask[list(self.bad_fields)] = True
+        return mask
+
+
+def null_if_equal(raw: pa.Array, clean: pa.Array) -> pa.Array:
+    """Raw values are kept only where they differ from the cleaned text (NULL = same)."""
+    same = pc.fill_null(pc.equal(raw, clean), False)
+    return pc.if_else(same, pa.scalar(None, pa.string()), raw)
+
+
+def constant(value, n: int, type: pa.DataType) -> pa.Array:
+    return pa.array(np.full(n, value), type) if value is not None else pa.nulls(n, type)
+
+
+@dataclass
+class Check:
+    """How one column is validated: the cell function, the Arrow type of the clean value, and
+    whether results are cached across slices (worth it for repeated values: dates, codes)."""
+
+    fn: CellFn
+    type: pa.DataType = field(default_factory=pa.string)
+    cached: bool = False
+    source: str = ""  # the table column it reads, when it differs from the field name
+    many: ManyFn | None = None  # a whole-column version of fn (for nearly-unique columns)
+
+
+@dataclass
+class Validated:
+    found: RowProblems
+    raw: dict[str, pa.Array]
+    clean: dict[str, pa.Array]
+
+
+def validate_slice(part, checks: dict[str, Check], *, label_of, caches: dict[str, dict]) -> Validated:
+    found = RowProblems(part.lines)
+    raw: dict[str, pa.Array] = {}
+    clean: dict[str, pa.Array] = {}
+    for name, check in checks.items():
+        key = check.source or name
+        raw[name] = part.column(key)
+        cache = caches.setdefault(name, {}) if check.cached else None
+        cells = map_column(raw[name], check.fn, type=check.type, cache=cache, many=check.many)
+        found.add(cells, raw[name], field_name=name, label=label_of(key))
+        clean[name] = cells.values
+    return Validated(found, raw, clean)
