@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from nhi_portal import nightly
+from nhi_portal.intake.tasks import import_batch_task
 from nhi_portal.models import Municipality
+
+__all__ = ["import_batch_task", "nightly_run_task", "nightly_start_all"]
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

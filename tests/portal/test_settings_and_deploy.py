@@ -17,8 +17,12 @@ from tests.conftest import ON_CI
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(*args: str, env: dict[str, str], settings: str = "nhi_portal.settings.base") -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "NHI_"))}
+def manage(
+    *args: str, env: dict[str, str], settings: str = "nhi_portal.settings.base"
+) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "NHI_"))
+    }
     clean.update(DJANGO_SETTINGS_MODULE=settings, **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -52,7 +56,11 @@ def test_with_nothing_set_the_portal_runs_on_sqlite_and_eager_celery(tmp_path):
 
 def test_real_services_are_chosen_by_url(tmp_path):
     code = "from django.conf import settings as s; print(s.DATABASES['default']['HOST'], s.CELERY_TASK_ALWAYS_EAGER)"
-    env = {"DATABASE_URL": "postgres://u@db.internal:5433/nhi", "CELERY_BROKER_URL": "redis://r:6379/0", "NHI_DATA_DIR": str(tmp_path)}
+    env = {
+        "DATABASE_URL": "postgres://u@db.internal:5433/nhi",
+        "CELERY_BROKER_URL": "redis://r:6379/0",
+        "NHI_DATA_DIR": str(tmp_path),
+    }
     result = manage("shell", "--no-imports", "-c", code, env=env)
     # The shell may not reach db.internal, but settings load before any connection is made.
     assert "db.internal False" in result.stdout, result.stderr
@@ -66,13 +74,20 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "NHI_DATA_DIR": str(tmp_path),
     }
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env, settings="nhi_portal.settings.production")
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=env, settings="nhi_portal.settings.production"
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_refuses_a_weak_secret(tmp_path):
-    env = {"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "x", "DATABASE_URL": "postgres://p@h/db", "NHI_DATA_DIR": str(tmp_path)}
+    env = {
+        "DJANGO_SECRET_KEY": "short",
+        "DJANGO_ALLOWED_HOSTS": "x",
+        "DATABASE_URL": "postgres://p@h/db",
+        "NHI_DATA_DIR": str(tmp_path),
+    }
     result = manage("check", env=env, settings="nhi_portal.settings.production")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be a random value" in result.stderr
