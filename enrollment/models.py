@@ -61,10 +61,6 @@ class Resident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "resident_code"], name="resident_code_unique"),
         ]
-        indexes = [
-            models.Index(fields=["municipality", "birth_date"], name="resident_birth_idx"),
-            models.Index(fields=["municipality", "household_head_code"], name="resident_household_idx"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.resident_code} {self.display_name}"

@@ -35,7 +35,6 @@ INSERT_FIELDS = [
 ]
 _INSURED_NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
 OLDEST = date(1958, 1, 1)  # the National Health Insurance Act of 1958
-SLICE_ROWS = 100_000
 
 
 def insured_number_cell(raw: str):
@@ -53,7 +52,7 @@ class LedgerImporter:
         return CsvSource(stream, COLUMNS, what=WHAT)
 
     def save(self, source: CsvSource, *, batch, state: dict, progress) -> list:
-        table = source.read_all()
+        table = source
         now = timezone.localdate()
         checks = {
             "insured_number": Check(insured_number_cell),
@@ -68,8 +67,7 @@ class LedgerImporter:
         seen: dict[tuple[str, date], int] = {}
         state.update(created=0, changed=0, unchanged=0, skipped=0)
         stamp = timezone.now()
-        done = 0
-        for part in table.slices(SLICE_ROWS):
+        for part in table.slices():
             checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
             clean, found = checked.clean, checked.found
             columns = {name: clean[name].to_pylist() for name in checks}
@@ -103,8 +101,7 @@ class LedgerImporter:
             problems.extend(found.problems)
             state["skipped"] += len(part) - len(incoming)
             self._upsert(incoming, batch=batch, state=state, stamp=stamp)
-            done += len(part)
-            progress(done)
+            progress(source.rows_read)
         return problems
 
     def _upsert(self, incoming: dict, *, batch, state: dict, stamp) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
@@ -17,8 +16,8 @@ from django.utils import timezone
 from enrollment.intake.nationality import nationality_cell
 from enrollment.models import RESIDENT_STATUS_FROM_REGISTER, Resident, ResidentEvent
 from nhi_portal.intake.bulk import copy_arrow, insert_rows, update_rows
-from nhi_portal.intake.columns import Check, constant, map_column, validate_slice
-from nhi_portal.intake.table import Column, CsvSource, Table
+from nhi_portal.intake.columns import Check, constant, validate_slice
+from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import (
     address_cell,
     address_cells,
@@ -64,7 +63,8 @@ INSERT_FIELDS = [
     "last_batch_id",
     "updated_at",
 ]
-SLICE_ROWS = 100_000
+ELEVEN_DIGITS = r"^[0-9]{11}$"
+ELEVEN_DIGITS_OR_EMPTY = r"^([0-9]{11})?$"
 STATUS = {label: str(value) for label, value in RESIDENT_STATUS_FROM_REGISTER.items()} | {
     str(v): str(v) for v in RESIDENT_STATUS_FROM_REGISTER.values()
 }
@@ -80,7 +80,7 @@ class ResidentImporter:
     def _checks(self, batch) -> dict[str, Check]:
         now = timezone.localdate()
         return {
-            "resident_code": Check(digits_cell(length=11, label="住民票コード")),
+            "resident_code": Check(digits_cell(length=11, label="住民票コード"), fast=ELEVEN_DIGITS),
             "name_alpha": Check(
                 lambda raw: name_alpha_cell(raw, required=False),
                 many=lambda values: name_alpha_cells(values, required=False),
@@ -97,7 +97,8 @@ class ResidentImporter:
             "address": Check(address_cell, many=address_cells),
             "postal_code": Check(digits_cell(length=7, label="郵便番号", allow_empty=True), cached=True),
             "household_head_code": Check(
-                digits_cell(length=11, label="世帯主の住民票コード", allow_empty=True)
+                digits_cell(length=11, label="世帯主の住民票コード", allow_empty=True),
+                fast=ELEVEN_DIGITS_OR_EMPTY,
             ),
             "moved_in_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
             "moved_out_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
@@ -108,37 +109,37 @@ class ResidentImporter:
         }
 
     def save(self, source: CsvSource, *, batch, state: dict, progress) -> list:
-        table = source.read_all()
         checks = self._checks(batch)
-        duplicates = _duplicate_rows(table)
         existing_count = Resident.objects.for_municipality(batch.municipality_id).count()
         state.update(created=0, changed=0, unchanged=0, skipped=0, seen=0)
         caches: dict = {}
         problems: list = []
+        first_line_of: dict[str, int] = {}  # resident code → the line it first appeared on
         now = timezone.now()
+        code_label = source.label_of("resident_code")
 
         def parts():
-            done = 0
-            for part in table.slices(SLICE_ROWS):
-                checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
-                offset = part.first_row_number - 1
-                dup_rows = [r - offset for r in duplicates if offset <= r < offset + len(part)]
-                for row in dup_rows:
-                    first_line = int(table.lines[duplicates[row + offset]])
-                    checked.found.add_rows(
-                        [row],
-                        checked.raw["resident_code"],
-                        field_name="resident_code",
-                        label=table.label_of("resident_code"),
-                        reason=f"住民票コードが重複しています（{first_line}行目と同じ）",
-                    )
+            for part in source.slices():
+                checked = validate_slice(part, checks, label_of=source.label_of, caches=caches)
+                lines = part.lines.tolist()
+                for row, code in enumerate(checked.clean["resident_code"].to_pylist()):
+                    if not code:
+                        continue
+                    first = first_line_of.setdefault(code, lines[row])
+                    if first != lines[row]:
+                        checked.found.add_rows(
+                            [row],
+                            checked.raw["resident_code"],
+                            field_name="resident_code",
+                            label=code_label,
+                            reason=f"住民票コードが重複しています（{first}行目と同じ）",
+                        )
                 problems.extend(checked.found.problems)
                 keep = ~checked.found.error_mask(len(part))
                 state["skipped"] += int((~keep).sum())
                 state["seen"] += int(keep.sum())
                 yield {name: array.filter(pa.array(keep)) for name, array in checked.clean.items()}
-                done += len(part)
-                progress(done)
+                progress(source.rows_read)
 
         if existing_count == 0:
             # First load: everyone is new, so the rows stream straight into one COPY.
@@ -205,29 +206,6 @@ class ResidentImporter:
             total = Resident.objects.for_municipality(batch.municipality_id).count()
             summary["not_in_snapshot"] = total - state.get("seen", 0)
         return summary
-
-
-def _duplicate_rows(table: Table) -> dict[int, int]:
-    """Rows (0-based) whose resident code already appeared on an earlier row → that earlier row."""
-    codes = map_column(table.arrays["resident_code"], digits_cell(length=11, label="住民票コード")).values
-    counts = pc.value_counts(codes)
-    repeated = pc.filter(
-        counts.field("values"),
-        pc.and_(pc.greater(counts.field("counts"), 1), pc.not_equal(counts.field("values"), "")),
-    )
-    if len(repeated) == 0:
-        return {}
-    rows = np.flatnonzero(pc.is_in(codes, repeated).to_numpy(zero_copy_only=False))
-    first: dict[str, int] = {}
-    duplicates: dict[int, int] = {}
-    values = codes.to_pylist()
-    for row in rows.tolist():
-        code = values[row]
-        if code in first:
-            duplicates[row] = first[code]
-        else:
-            first[code] = row
-    return duplicates
 
 
 def _jsonable(value):

@@ -32,12 +32,17 @@ def map_column(
     type: pa.DataType | None = None,
     cache: dict | None = None,
     many: ManyFn | None = None,
+    fast: str = "",
 ) -> Cells:
     """Apply `fn` to each distinct value (or `many` to all distinct values at once, which is
-    faster for columns where nearly every value is different: names, addresses)."""
+    faster for columns where nearly every value is different: names, addresses). `fast` is a
+    regular expression of values that are already clean (e.g. eleven digits): when every
+    value matches it, the column is taken as it is without a look at each value."""
     type = type or pa.string()
     if len(array) == 0:
         return Cells(pa.array([], type), {})
+    if fast and pc.all(pc.match_substring_regex(array, fast)).as_py():
+        return Cells(array.cast(type), {})
     encoded = pc.dictionary_encode(array)
     uniques = encoded.dictionary.to_pylist()
     if many is not None:
@@ -129,6 +134,7 @@ class Check:
     cached: bool = False
     source: str = ""  # the table column it reads, when it differs from the field name
     many: ManyFn | None = None  # a whole-column version of fn (for nearly-unique columns)
+    fast: str = ""  # regex of values already clean (see map_column)
 
 
 @dataclass
@@ -146,7 +152,9 @@ def validate_slice(part, checks: dict[str, Check], *, label_of, caches: dict[str
         key = check.source or name
         raw[name] = part.column(key)
         cache = caches.setdefault(name, {}) if check.cached else None
-        cells = map_column(raw[name], check.fn, type=check.type, cache=cache, many=check.many)
+        cells = map_column(
+            raw[name], check.fn, type=check.type, cache=cache, many=check.many, fast=check.fast
+        )
         found.add(cells, raw[name], field_name=name, label=label_of(key))
         clean[name] = cells.values
     return Validated(found, raw, clean)
