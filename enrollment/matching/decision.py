@@ -1,0 +1,259 @@
+"""The match decision (自動照合 / 要確認 / 該当なし) from scored candidates, with the explanation a
+supervisor reads: per field the two normalised values, the agreement level and its weight. No Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .comparisons import (
+    A_BLOCK,
+    A_EXACT,
+    B_EXACT,
+    B_TYPO,
+    COMPARISONS,
+    N_EXACT,
+    N_FUZZY,
+    N_JOINED,
+    N_SUBSET,
+)
+from .features import MATCHING_FIELDS, Features
+from .scoring import ScoringModel
+
+AUTO_MATCH = "auto_match"
+REVIEW = "review"
+NO_MATCH = "no_match"
+
+OUTCOME_LABELS_JA = {AUTO_MATCH: "自動照合", REVIEW: "要確認", NO_MATCH: "該当なし"}
+
+# Reason codes, strongest first: the first that applies is the decision's `reason`.
+REASON_LABELS_JA = {
+    "no_candidates": "候補者なし",
+    "below_threshold": "スコアが確認基準未満",
+    "field_problem": "ISAデータの照合項目に不備あり",
+    "same_name_dob_sex": "氏名・生年月日・性別が同じ住民が複数",
+    "close_candidates": "スコアの近い候補者あり",
+    "weak_identity": "氏名または生年月日の一致が不十分",
+    "score_between": "スコアが自動照合基準未満",
+    "auto": "自動照合基準を満たす",
+}
+FIELD_PROBLEM_LABELS_JA = {
+    "name": "氏名",
+    "sex": "性別",
+    "birth_date": "生年月日",
+    "address": "住所",
+    "lg_code": "地方公共団体コード",
+}
+STATUS_LABELS_JA = {"resident": "在住", "moved_out": "転出", "died": "死亡", "left_japan": "国外転出"}
+
+# An automatic match needs the person's identity itself to agree, not only where they live: family
+# members share a family name and address, twins also a birth date (see docs in `decide`).
+_STRONG_NAME = frozenset({N_EXACT, N_JOINED, N_SUBSET, N_FUZZY})
+_STRONG_BIRTH = frozenset({B_EXACT, B_TYPO})
+_SAME_PLACE = frozenset({A_EXACT, A_BLOCK})
+
+
+def _identity_agrees(levels: Sequence[int]) -> bool:
+    """Name and birth date agree well enough on their own for an automatic match.
+
+    Where the block address agrees too, a name variant (missing middle name, typo) or a one-digit
+    birth date error is fine. Where it does not (the person moved, or is someone else; the same
+    town and chome holds hundreds of foreign residents), only the name exactly (spacing aside) and
+    the birth date exactly will do: a namesake with a similar name and the same birth date, or the
+    same name and a near birth date, is then about as likely as a mover.
+    """
+    name, birth, address = levels[0], levels[1], levels[4]
+    if name not in _STRONG_NAME or birth not in _STRONG_BIRTH:
+        return False
+    return address in _SAME_PLACE or (name in (N_EXACT, N_JOINED) and birth == B_EXACT)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Log2 score thresholds. These defaults are the ones recommended for the Django settings: a
+    true match that agrees on name, birth date and address scores 35-45, one that moved 22-30."""
+
+    auto: float = 20.0
+    review: float = 10.0
+    close_margin: float = 6.0
+
+    def __post_init__(self) -> None:
+        if self.review > self.auto:
+            raise ValueError("review threshold must not exceed the auto threshold")
+        if self.close_margin < 0:
+            raise ValueError("close margin must not be negative")
+
+    def to_dict(self) -> dict:
+        return {"auto": self.auto, "review": self.review, "close_margin": self.close_margin}
+
+
+@dataclass(slots=True)
+class FieldComparison:
+    field: str
+    record_value: str
+    resident_value: str
+    level: str
+    weight: float
+    frequency_adjustment: float = 0.0  # part of `weight` from how common the name is (names only)
+
+    @property
+    def field_label(self) -> str:
+        return _COMPARISON[self.field].label_ja
+
+    @property
+    def level_label(self) -> str:
+        return _COMPARISON[self.field].level_labels_ja[self.level]
+
+    def to_dict(self) -> dict:
+        return {
+            "field": self.field,
+            "field_label": self.field_label,
+            "record_value": self.record_value,
+            "resident_value": self.resident_value,
+            "level": self.level,
+            "level_label": self.level_label,
+            "weight": round(self.weight, 3),
+            "frequency_adjustment": round(self.frequency_adjustment, 3),
+        }
+
+
+_COMPARISON = {c.field: c for c in COMPARISONS}
+
+
+@dataclass(slots=True)
+class CandidateScore:
+    resident_id: str
+    status: str
+    score: float
+    comparisons: tuple[FieldComparison, ...]
+
+    @property
+    def former_resident(self) -> bool:
+        """Moved out, died or left Japan: matched, but no letter goes to them."""
+        return self.status != "resident"
+
+    def to_dict(self) -> dict:
+        return {
+            "resident_id": self.resident_id,
+            "status": self.status,
+            "status_label": STATUS_LABELS_JA.get(self.status, self.status),
+            "former_resident": self.former_resident,
+            "score": round(self.score, 3),
+            "comparisons": [c.to_dict() for c in self.comparisons],
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one ISA record. `resident_id` is the matched resident (auto_match) or the best
+    candidate to confirm (review); None for no_match. `candidates` are the best few, best first."""
+
+    record_id: str
+    outcome: str
+    reason: str
+    reasons: tuple[str, ...]
+    resident_id: str | None
+    score: float | None
+    candidates: tuple[CandidateScore, ...]
+    thresholds: Thresholds
+    record_problems: tuple[str, ...] = ()
+    candidate_count: int = 0
+
+    @property
+    def best(self) -> CandidateScore | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def former_resident(self) -> bool:
+        return self.best is not None and self.outcome != NO_MATCH and self.best.former_resident
+
+    def to_dict(self) -> dict:
+        return {
+            "record_id": self.record_id,
+            "outcome": self.outcome,
+            "outcome_label": OUTCOME_LABELS_JA[self.outcome],
+            "reason": self.reason,
+            "reason_label": REASON_LABELS_JA[self.reason],
+            "reasons": [{"code": r, "label": REASON_LABELS_JA[r]} for r in self.reasons],
+            "resident_id": self.resident_id,
+            "former_resident": self.former_resident,
+            "score": None if self.score is None else round(self.score, 3),
+            "record_problems": [
+                {"field": p, "label": FIELD_PROBLEM_LABELS_JA.get(p, p)} for p in self.record_problems
+            ],
+            "candidate_count": self.candidate_count,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "thresholds": self.thresholds.to_dict(),
+        }
+
+
+class ScoredPair(NamedTuple):
+    """A candidate with its score and comparison levels, before explanations are built."""
+
+    resident: Features
+    score: float
+    levels: tuple[int, ...]
+    name_adjustment: float = 0.0  # term-frequency adjustment included in `score`
+
+
+def explain(model: ScoringModel, record: Features, scored: ScoredPair) -> CandidateScore:
+    comparisons = tuple(
+        FieldComparison(
+            field=c.field,
+            record_value=c.record_value(record),
+            resident_value=c.resident_value(scored.resident),
+            level=c.levels[level],
+            weight=model.weights[i][level] + (scored.name_adjustment if i == 0 else 0.0),
+            frequency_adjustment=scored.name_adjustment if i == 0 else 0.0,
+        )
+        for i, (c, level) in enumerate(zip(COMPARISONS, scored.levels, strict=True))
+    )
+    return CandidateScore(scored.resident.key, scored.resident.status, scored.score, comparisons)
+
+
+def decide(
+    record: Features,
+    scored: Sequence[ScoredPair],
+    *,
+    thresholds: Thresholds,
+    model: ScoringModel,
+    explain_top: int = 3,
+) -> Decision:
+    """Apply the thresholds and the always-review rules.
+
+    auto_match needs all of: best ≥ auto; second-best ≤ best − close_margin; no other candidate
+    with the same normalised name, birth date and sex as the best; no import problem in a matching
+    field of the ISA record; and name and birth date agreeing on their own (`_identity_agrees`):
+    relatives share family name and address and twins a birth date too, so address and birth date
+    must never pick the person alone. Otherwise best ≥ review gives review (the reasons say why
+    not auto), else no_match. Former residents are decided like anyone else.
+    """
+    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
+    problems = tuple(sorted(record.problems & MATCHING_FIELDS))
+    if not ranked:
+        return Decision(record.key, NO_MATCH, "no_candidates", ("no_candidates",), None, None, (),
+                        thresholds, problems, 0)  # fmt: skip
+    best = ranked[0]
+    candidates = tuple(explain(model, record, s) for s in ranked[:explain_top])
+    if best.score < thresholds.review:
+        return Decision(record.key, NO_MATCH, "below_threshold", ("below_threshold",), None, best.score,
+                        candidates, thresholds, problems, len(ranked))  # fmt: skip
+    reasons = []
+    if problems:
+        reasons.append("field_problem")
+    identity = best.resident.identity_key
+    if sum(1 for s in ranked if s.resident.identity_key == identity) > 1:
+        reasons.append("same_name_dob_sex")
+    if len(ranked) > 1 and ranked[1].score > best.score - thresholds.close_margin:
+        reasons.append("close_candidates")
+    if not _identity_agrees(best.levels):
+        reasons.append("weak_identity")
+    if best.score < thresholds.auto:
+        reasons.append("score_between")
+    if reasons:
+        return Decision(record.key, REVIEW, reasons[0], tuple(reasons), best.resident.key, best.score,
+                        candidates, thresholds, problems, len(ranked))  # fmt: skip
+    return Decision(record.key, AUTO_MATCH, "auto", ("auto",), best.resident.key, best.score, candidates,
+                    thresholds, problems, len(ranked))  # fmt: skip

@@ -1,0 +1,168 @@
+"""Match decisions and their always-review rules, as a supervisor sees them
+(enrollment.matching.decision via match_record)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from enrollment.matching import (
+    AUTO_MATCH,
+    COMPARISONS,
+    NO_MATCH,
+    REASON_LABELS_JA,
+    REVIEW,
+    Thresholds,
+    match_record,
+    record_features,
+    resident_features,
+)
+
+ADDRESS = "東京都小金井市本町1丁目2番3号 コーポ本町101"
+BIRTH = date(1995, 4, 12)
+THRESHOLDS = Thresholds(auto=20.0, review=10.0, close_margin=6.0)
+
+
+def isa(name="NGUYEN VAN AN", *, birth=BIRTH, sex="M", address=ADDRESS, problems=()):
+    return record_features(
+        record_id="isa-1", name=name, lg_code="132101", address=address, sex=sex, birth_date=birth,
+        problems=problems,
+    )  # fmt: skip
+
+
+def register(rid, name="NGUYEN VAN AN", *, birth=BIRTH, sex="M", address=ADDRESS, status="resident"):
+    return resident_features(
+        resident_id=rid, name_alpha=name, name_kana="", sex=sex, birth_date=birth, lg_code="132101",
+        address=address, status=status,
+    )  # fmt: skip
+
+
+def decide(record, *residents):
+    return match_record(record, residents, thresholds=THRESHOLDS)
+
+
+def test_a_clean_pair_is_matched_automatically_with_its_explanation():
+    decision = decide(
+        isa("NGUYỄN, VĂN AN"), register("R1"), register("R2", "TRAN THI HUONG", birth=date(1990, 1, 2))
+    )
+    assert (decision.outcome, decision.reason, decision.resident_id) == (AUTO_MATCH, "auto", "R1")
+    name = decision.best.comparisons[0]
+    assert (name.field, name.record_value, name.resident_value, name.level) == (
+        "name", "NGUYEN VAN AN", "NGUYEN VAN AN", "exact",
+    )  # fmt: skip
+    assert decision.score == pytest.approx(sum(c.weight for c in decision.best.comparisons))
+    assert [c.field for c in decision.best.comparisons] == [c.field for c in COMPARISONS]
+
+
+def test_no_candidates_and_weak_candidates_are_no_match():
+    assert decide(isa()).outcome == NO_MATCH
+    assert decide(isa()).reason == "no_candidates"
+    stranger = register("R9", "TRAN THI HUONG", birth=date(1990, 1, 2), sex="F", address="小金井市緑町5-1-1")
+    decision = decide(isa(), stranger)
+    assert (decision.outcome, decision.reason, decision.resident_id) == (NO_MATCH, "below_threshold", None)
+    assert decision.candidates[0].resident_id == "R9"  # still shown, for the record
+
+
+def test_close_candidates_go_to_review():
+    # Same name and address; birth dates each one digit from the ISA record's.
+    decision = decide(isa(), register("R1", birth=date(1995, 4, 13)), register("R2", birth=date(1995, 4, 11)))
+    assert decision.outcome == REVIEW
+    assert "close_candidates" in decision.reasons
+
+
+def test_same_name_birth_date_and_sex_always_goes_to_review_even_when_the_address_decides():
+    here = register("R1")
+    namesake = register("R2", address="東京都小金井市緑町5丁目1番1号")
+    decision = decide(isa(), here, namesake)
+    assert decision.best.score - decision.candidates[1].score > THRESHOLDS.close_margin
+    assert (decision.outcome, decision.reason, decision.resident_id) == (REVIEW, "same_name_dob_sex", "R1")
+
+
+def test_namesakes_with_other_birth_dates_do_not_block_an_automatic_match():
+    decision = decide(
+        isa(), register("R1"), register("R2", birth=date(1988, 10, 30), address="小金井市緑町5-1-1")
+    )
+    assert (decision.outcome, decision.resident_id) == (AUTO_MATCH, "R1")
+
+
+@pytest.mark.parametrize("field_name", ["birth_date", "sex", "name", "address", "lg_code"])
+def test_an_import_problem_in_a_matching_field_is_never_matched_automatically(field_name):
+    record = isa(problems={field_name})
+    decision = decide(record, register("R1"))
+    assert (decision.outcome, decision.reason, decision.resident_id) == (REVIEW, "field_problem", "R1")
+    assert decision.record_problems == (field_name,)
+
+
+def test_an_impossible_birth_date_is_still_matched_on_the_other_fields():
+    decision = decide(isa(birth=None, problems={"birth_date"}), register("R1"), register("R2", "TRAN VAN AN"))
+    assert (decision.outcome, decision.reason, decision.resident_id) == (REVIEW, "field_problem", "R1")
+    assert decision.best.comparisons[1].level == "missing"
+
+
+def test_problems_outside_the_matching_fields_do_not_matter():
+    assert decide(isa(problems={"event_date"}), register("R1")).outcome == AUTO_MATCH
+
+
+def test_a_sibling_at_the_same_address_with_the_same_birth_date_is_not_matched_automatically():
+    decision = decide(isa("NGUYEN VAN BINH"), register("R1", "NGUYEN VAN AN"))
+    assert decision.outcome == REVIEW
+    assert "weak_identity" in decision.reasons
+
+
+def test_a_mover_needs_exact_name_and_birth_date():
+    moved = "東京都小金井市緑町5丁目1番1号"
+    assert decide(isa(address=moved), register("R1")).outcome == AUTO_MATCH
+    typo_and_moved = decide(isa("NGUYEM VAN AN", address=moved), register("R1"))
+    assert (typo_and_moved.outcome, typo_and_moved.reason) == (REVIEW, "weak_identity")
+    date_typo_and_moved = decide(isa(birth=date(1995, 4, 13), address=moved), register("R1"))
+    assert date_typo_and_moved.outcome == REVIEW
+
+
+def test_name_variants_at_the_same_address_are_matched_automatically():
+    for name in ("AN NGUYEN VAN", "NGUYENVAN AN", "NGUYEN AN", "NGUYEM VAN AN", "NGUY?N V?N AN"):
+        assert decide(isa(name), register("R1")).outcome == AUTO_MATCH, name
+    assert decide(isa(birth=date(1995, 12, 4)), register("R1")).outcome == AUTO_MATCH  # day-month swap
+
+
+@pytest.mark.parametrize("status", ["moved_out", "died", "left_japan"])
+def test_former_residents_are_matched_and_reported_as_former(status):
+    decision = decide(isa(), register("R1", status=status))
+    assert (decision.outcome, decision.resident_id) == (AUTO_MATCH, "R1")
+    assert decision.former_resident
+    assert decision.to_dict()["candidates"][0]["status"] == status
+
+
+def test_a_score_between_the_thresholds_goes_to_review():
+    # Same name, birth date one digit off, moved: plausible, not certain.
+    decision = match_record(
+        isa(birth=date(1995, 4, 13), address="東京都小金井市緑町5丁目1番1号"), [register("R1")],
+        thresholds=Thresholds(auto=40.0, review=5.0, close_margin=6.0),
+    )  # fmt: skip
+    assert decision.outcome == REVIEW
+    assert "score_between" in decision.reasons
+
+
+def test_decision_serialises_to_json_with_japanese_labels():
+    decision = decide(isa(), register("R1", birth=date(1995, 4, 13)), register("R2", birth=date(1995, 4, 11)))
+    data = json.loads(json.dumps(decision.to_dict(), ensure_ascii=False))
+    assert data["outcome_label"] == "要確認"
+    assert data["reasons"][0]["label"] == REASON_LABELS_JA[data["reason"]] == "スコアの近い候補者あり"
+    comparison = data["candidates"][0]["comparisons"][1]
+    assert comparison["field_label"] == "生年月日"
+    assert comparison["level_label"] == "1桁相違・日月の入替"
+    assert set(comparison) >= {"record_value", "resident_value", "level", "weight"}
+    assert data["thresholds"] == {"auto": 20.0, "review": 10.0, "close_margin": 6.0}
+
+
+def test_every_level_has_a_japanese_label():
+    for comparison in COMPARISONS:
+        assert set(comparison.level_labels_ja) == set(comparison.levels), comparison.field
+
+
+def test_thresholds_are_checked():
+    with pytest.raises(ValueError):
+        Thresholds(auto=5.0, review=10.0)
+    with pytest.raises(ValueError):
+        Thresholds(close_margin=-1.0)
