@@ -16,3 +16,8 @@ class EnrollmentConfig(AppConfig):
         register(IsaImporter())
         register(ResidentImporter())
         register(LedgerImporter())
+
+        from enrollment.linking.nightly import match_step
+        from nhi_portal.nightly import Step, register_step
+
+        register_step(Step("match", "突合", 20, match_step))

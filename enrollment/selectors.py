@@ -28,3 +28,86 @@ def isa_records(*, user) -> QuerySet[IsaRecord]:
 
 def residents(*, user) -> QuerySet[Resident]:
     return Resident.objects.for_user(user)
+
+
+# Matching and review ------------------------------------------------------------------
+
+
+def review_queue(*, user, month: str = "", annex: str = "", reason: str = ""):
+    """Records waiting for a supervisor, oldest first, scoped to the user's municipality."""
+    from enrollment.models import LinkStatus, MatchDecision
+
+    queue = (
+        MatchDecision.objects.for_user(user)
+        .filter(status=LinkStatus.PENDING_REVIEW)
+        .select_related("isa_record", "batch")
+        .order_by("decided_at", "id")
+    )
+    if month:
+        try:
+            year, number = (int(x) for x in month.replace("/", "-").split("-", 1))
+        except ValueError:
+            return queue.none()
+        queue = queue.filter(batch__data_month__year=year, batch__data_month__month=number)
+    if annex in {"1", "2", "3"}:
+        queue = queue.filter(isa_record__annex=int(annex))
+    if reason:
+        queue = queue.filter(reason=reason)
+    return queue
+
+
+def decision_get(*, user, pk: int):
+    from enrollment.models import MatchDecision
+
+    return (
+        MatchDecision.objects.for_user(user).select_related("isa_record", "batch", "resolved_by").get(pk=pk)
+    )
+
+
+def decision_for_record(*, user, record_id: int):
+    from enrollment.models import MatchDecision
+
+    return (
+        MatchDecision.objects.for_user(user)
+        .select_related("isa_record", "batch", "resolved_by")
+        .filter(isa_record_id=record_id)
+        .first()
+    )
+
+
+def next_in_queue(*, user, after, **filters):
+    """The item after `after` in the queue (or the first), so the next opens by itself."""
+    queue = review_queue(user=user, **filters)
+    later = (
+        queue.filter(decided_at__gte=after.decided_at).exclude(pk=after.pk).filter(id__gt=after.pk).first()
+    )
+    return later or queue.exclude(pk=after.pk).first()
+
+
+def residents_by_ids(*, user, ids):
+    found = {r.pk: r for r in Resident.objects.for_user(user).filter(pk__in=list(ids))}
+    return [found[i] for i in ids if i in found]
+
+
+def resident_search(*, user, q: str = "", birth_date=None, limit: int = 50):
+    """Find residents by resident code, Latin name (any order), kana or kanji name, birth date."""
+    from django.db.models import Q
+
+    residents = Resident.objects.for_user(user)
+    text = q.strip()
+    if not text and birth_date is None:
+        return residents.none()
+    if text.isdigit() and len(text) == 11:
+        return residents.filter(resident_code=text)[:limit]
+    if text:
+        condition = Q()
+        for token in text.upper().replace(",", " ").split():
+            condition &= (
+                Q(name_alpha__icontains=token)
+                | Q(name_kana__icontains=token)
+                | Q(name_kanji__icontains=token)
+            )
+        residents = residents.filter(condition)
+    if birth_date is not None:
+        residents = residents.filter(birth_date=birth_date)
+    return residents.order_by("name_alpha", "resident_code")[:limit]

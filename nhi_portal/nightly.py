@@ -33,6 +33,16 @@ from nhi_portal.models import (
 logger = logging.getLogger(__name__)
 
 
+class StepPending(Exception):
+    """A step handed its work to the workers and has to be looked at again later (the run is
+    re-queued after `retry_seconds`, freeing the worker meanwhile)."""
+
+    def __init__(self, message: str, retry_seconds: int = 10) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_seconds = retry_seconds
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -169,6 +179,14 @@ def nightly_execute(*, run_id: int) -> NightlyRun:
         jobs.job_progress(run.job_id, done=index - 1, message=f"{step.label}を実行しています")
         try:
             summary = step.run(run=run)
+        except StepPending as pending:
+            _set_step(run, step.name, "waiting", pending.message)
+            from nhi_portal.tasks import nightly_run_task
+
+            delay = pending.retry_seconds
+            transaction.on_commit(lambda: nightly_run_task.apply_async((run.pk,), countdown=delay))
+            run.refresh_from_db()
+            return run
         except Exception as exc:
             logger.exception("nightly run %s: step %s failed", run.pk, step.name)
             reason = f"{step.label}で失敗しました: {type(exc).__name__}: {exc}"[:2000]

@@ -4,95 +4,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IsaRecord',
+            name="IsaRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_number', models.PositiveIntegerField(verbose_name='データ行番号')),
-                ('line_number', models.PositiveIntegerField(verbose_name='行')),
-                ('annex', models.PositiveSmallIntegerField(choices=[(1, '別紙1 入国'), (2, '別紙2 受入終了（離職）'), (3, '別紙3 在留資格変更')], verbose_name='別紙')),
-                ('raw_name', models.CharField(blank=True, max_length=300, null=True)),
-                ('raw_lg_code', models.CharField(blank=True, max_length=60, null=True)),
-                ('raw_address', models.CharField(blank=True, max_length=400, null=True)),
-                ('raw_sex', models.CharField(blank=True, max_length=60, null=True)),
-                ('raw_birth_date', models.CharField(blank=True, max_length=60, null=True)),
-                ('raw_event_date', models.CharField(blank=True, max_length=60, null=True)),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='氏名（英字）')),
-                ('lg_code', models.CharField(blank=True, max_length=6, verbose_name='地方公共団体コード')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='住居地')),
-                ('sex', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性別')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='生年月日')),
-                ('event_date', models.DateField(blank=True, null=True, verbose_name='事由発生日')),
-                ('problem_fields', models.CharField(blank=True, max_length=100, verbose_name='問題のある項目')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("row_number", models.PositiveIntegerField(verbose_name="データ行番号")),
+                ("line_number", models.PositiveIntegerField(verbose_name="行")),
+                (
+                    "annex",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "別紙1 入国"), (2, "別紙2 受入終了（離職）"), (3, "別紙3 在留資格変更")],
+                        verbose_name="別紙",
+                    ),
+                ),
+                ("raw_name", models.CharField(blank=True, max_length=300, null=True)),
+                ("raw_lg_code", models.CharField(blank=True, max_length=60, null=True)),
+                ("raw_address", models.CharField(blank=True, max_length=400, null=True)),
+                ("raw_sex", models.CharField(blank=True, max_length=60, null=True)),
+                ("raw_birth_date", models.CharField(blank=True, max_length=60, null=True)),
+                ("raw_event_date", models.CharField(blank=True, max_length=60, null=True)),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="氏名（英字）")),
+                ("lg_code", models.CharField(blank=True, max_length=6, verbose_name="地方公共団体コード")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="住居地")),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True, choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性別"
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="生年月日")),
+                ("event_date", models.DateField(blank=True, null=True, verbose_name="事由発生日")),
+                (
+                    "problem_fields",
+                    models.CharField(blank=True, max_length=100, verbose_name="問題のある項目"),
+                ),
             ],
             options={
-                'verbose_name': 'ISA記録',
-                'verbose_name_plural': 'ISA記録',
-                'ordering': ['batch', 'row_number'],
+                "verbose_name": "ISA記録",
+                "verbose_name_plural": "ISA記録",
+                "ordering": ["batch", "row_number"],
             },
         ),
         migrations.CreateModel(
-            name='NhiMembership',
+            name="NhiMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('insured_number', models.CharField(max_length=20, verbose_name='被保険者番号')),
-                ('resident_code', models.CharField(db_index=True, max_length=11, verbose_name='住民票コード')),
-                ('household_head_code', models.CharField(blank=True, max_length=11, verbose_name='世帯主の住民票コード')),
-                ('acquired_date', models.DateField(verbose_name='資格取得日')),
-                ('lost_date', models.DateField(blank=True, null=True, verbose_name='資格喪失日')),
-                ('lost_reason', models.CharField(blank=True, max_length=40, verbose_name='喪失事由')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("insured_number", models.CharField(max_length=20, verbose_name="被保険者番号")),
+                (
+                    "resident_code",
+                    models.CharField(db_index=True, max_length=11, verbose_name="住民票コード"),
+                ),
+                (
+                    "household_head_code",
+                    models.CharField(blank=True, max_length=11, verbose_name="世帯主の住民票コード"),
+                ),
+                ("acquired_date", models.DateField(verbose_name="資格取得日")),
+                ("lost_date", models.DateField(blank=True, null=True, verbose_name="資格喪失日")),
+                ("lost_reason", models.CharField(blank=True, max_length=40, verbose_name="喪失事由")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
             ],
             options={
-                'verbose_name': '国保資格',
-                'verbose_name_plural': '国保資格',
+                "verbose_name": "国保資格",
+                "verbose_name_plural": "国保資格",
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resident_code', models.CharField(max_length=11, verbose_name='住民票コード')),
-                ('name_alpha', models.CharField(blank=True, max_length=120, verbose_name='氏名（英字）')),
-                ('name_kana', models.CharField(blank=True, max_length=120, verbose_name='氏名（カナ）')),
-                ('name_kanji', models.CharField(blank=True, max_length=120, verbose_name='氏名（漢字）・通称')),
-                ('sex', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性別')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='生年月日')),
-                ('nationality', models.CharField(blank=True, max_length=2, verbose_name='国籍')),
-                ('residence_status', models.CharField(blank=True, max_length=40, verbose_name='在留資格')),
-                ('lg_code', models.CharField(max_length=6, verbose_name='地方公共団体コード')),
-                ('address', models.CharField(max_length=200, verbose_name='住所')),
-                ('postal_code', models.CharField(blank=True, max_length=7, verbose_name='郵便番号')),
-                ('household_head_code', models.CharField(blank=True, max_length=11, verbose_name='世帯主の住民票コード')),
-                ('moved_in_date', models.DateField(blank=True, null=True, verbose_name='転入日')),
-                ('moved_out_date', models.DateField(blank=True, null=True, verbose_name='転出・死亡日')),
-                ('status', models.CharField(choices=[('resident', '在住'), ('moved_out', '転出'), ('died', '死亡'), ('left_japan', '国外転出')], max_length=12, verbose_name='状態')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resident_code", models.CharField(max_length=11, verbose_name="住民票コード")),
+                ("name_alpha", models.CharField(blank=True, max_length=120, verbose_name="氏名（英字）")),
+                ("name_kana", models.CharField(blank=True, max_length=120, verbose_name="氏名（カナ）")),
+                (
+                    "name_kanji",
+                    models.CharField(blank=True, max_length=120, verbose_name="氏名（漢字）・通称"),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True, choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性別"
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="生年月日")),
+                ("nationality", models.CharField(blank=True, max_length=2, verbose_name="国籍")),
+                ("residence_status", models.CharField(blank=True, max_length=40, verbose_name="在留資格")),
+                ("lg_code", models.CharField(max_length=6, verbose_name="地方公共団体コード")),
+                ("address", models.CharField(max_length=200, verbose_name="住所")),
+                ("postal_code", models.CharField(blank=True, max_length=7, verbose_name="郵便番号")),
+                (
+                    "household_head_code",
+                    models.CharField(blank=True, max_length=11, verbose_name="世帯主の住民票コード"),
+                ),
+                ("moved_in_date", models.DateField(blank=True, null=True, verbose_name="転入日")),
+                ("moved_out_date", models.DateField(blank=True, null=True, verbose_name="転出・死亡日")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("resident", "在住"),
+                            ("moved_out", "転出"),
+                            ("died", "死亡"),
+                            ("left_japan", "国外転出"),
+                        ],
+                        max_length=12,
+                        verbose_name="状態",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新日時")),
             ],
             options={
-                'verbose_name': '住民',
-                'verbose_name_plural': '住民',
+                "verbose_name": "住民",
+                "verbose_name_plural": "住民",
             },
         ),
         migrations.CreateModel(
-            name='ResidentEvent',
+            name="ResidentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('changed', '変更')], max_length=10)),
-                ('changes', models.JSONField(default=dict, verbose_name='変更内容')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='記録日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(choices=[("changed", "変更")], max_length=10)),
+                ("changes", models.JSONField(default=dict, verbose_name="変更内容")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="記録日時")),
             ],
             options={
-                'verbose_name': '住民異動履歴',
-                'verbose_name_plural': '住民異動履歴',
-                'ordering': ['resident', 'recorded_at', 'id'],
+                "verbose_name": "住民異動履歴",
+                "verbose_name_plural": "住民異動履歴",
+                "ordering": ["resident", "recorded_at", "id"],
             },
         ),
     ]

@@ -5,82 +5,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enrollment', '0001_initial'),
-        ('portal', '0001_initial'),
+        ("enrollment", "0001_initial"),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='isarecord',
-            name='batch',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='isa_records', to='portal.importbatch'),
+            model_name="isarecord",
+            name="batch",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="isa_records",
+                to="portal.importbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='isarecord',
-            name='municipality',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality'),
+            model_name="isarecord",
+            name="municipality",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='nhimembership',
-            name='last_batch',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.importbatch'),
+            model_name="nhimembership",
+            name="last_batch",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="portal.importbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='nhimembership',
-            name='municipality',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality'),
+            model_name="nhimembership",
+            name="municipality",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='first_batch',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.importbatch'),
+            model_name="resident",
+            name="first_batch",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="portal.importbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='last_batch',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.importbatch'),
+            model_name="resident",
+            name="last_batch",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="portal.importbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='resident',
-            name='municipality',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality'),
+            model_name="resident",
+            name="municipality",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='residentevent',
-            name='batch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.importbatch'),
+            model_name="residentevent",
+            name="batch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="portal.importbatch"
+            ),
         ),
         migrations.AddField(
-            model_name='residentevent',
-            name='resident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='enrollment.resident'),
+            model_name="residentevent",
+            name="resident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="enrollment.resident"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='isarecord',
-            constraint=models.UniqueConstraint(fields=('municipality', 'batch', 'row_number'), name='isa_row_unique'),
+            model_name="isarecord",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "batch", "row_number"), name="isa_row_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='nhimembership',
-            index=models.Index(fields=['municipality', 'resident_code'], name='nhi_resident_idx'),
+            model_name="nhimembership",
+            index=models.Index(fields=["municipality", "resident_code"], name="nhi_resident_idx"),
         ),
         migrations.AddConstraint(
-            model_name='nhimembership',
-            constraint=models.UniqueConstraint(fields=('municipality', 'insured_number', 'acquired_date'), name='nhi_period_unique'),
+            model_name="nhimembership",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "insured_number", "acquired_date"), name="nhi_period_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['municipality', 'birth_date'], name='resident_birth_idx'),
+            model_name="resident",
+            index=models.Index(fields=["municipality", "birth_date"], name="resident_birth_idx"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['municipality', 'household_head_code'], name='resident_household_idx'),
+            model_name="resident",
+            index=models.Index(fields=["municipality", "household_head_code"], name="resident_household_idx"),
         ),
         migrations.AddConstraint(
-            model_name='resident',
-            constraint=models.UniqueConstraint(fields=('municipality', 'resident_code'), name='resident_code_unique'),
+            model_name="resident",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "resident_code"), name="resident_code_unique"
+            ),
         ),
     ]

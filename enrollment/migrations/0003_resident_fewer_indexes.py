@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrollment', '0002_initial'),
+        ("enrollment", "0002_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='resident',
-            name='resident_birth_idx',
+            model_name="resident",
+            name="resident_birth_idx",
         ),
         migrations.RemoveIndex(
-            model_name='resident',
-            name='resident_household_idx',
+            model_name="resident",
+            name="resident_household_idx",
         ),
     ]

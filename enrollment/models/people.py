@@ -1,5 +1,4 @@
-"""The people side: resident register, NHI ledger, ISA records (matching, cases and letters
-add their own models in their sub-packages)."""
+"""People: resident register (住民基本台帳), NHI ledger (国保被保険者台帳), ISA records."""
 
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ def name_alpha_problem(value: str) -> str | None:
         return "氏名（英字）が空です"
     if problem := formula_problem(value) or markup_problem(value):
         return problem
-    if not _LATIN_NAME.match(value):
+    if not _LATIN_NAME.match(value.replace("?", "A")):
         return "氏名（英字）に英字以外の文字が含まれています（使える記号は空白 . , ' - のみ）"
     return None
 
@@ -169,6 +169,16 @@ def name_alpha_cell(raw: str, *, required: bool = True) -> tuple[str, Problems]:
         return "", problems
     if reason := name_alpha_problem(value):
         return "", (*problems, (reason, "error"))
+    if "?" in value:
+        # Shift_JIS cannot hold letters such as Ơ or Ỹ: the sender's conversion wrote "?". The name
+        # stays usable (matching reads "?" as one unknown letter) but a clerk should know.
+        problems = (
+            *problems,
+            (
+                "Shift_JISで表せない文字が「?」になっています（照合では1文字分の不明な文字として扱います）",
+                "warning",
+            ),
+        )
     return value.upper(), problems
 
 
@@ -285,7 +295,7 @@ def _fast_address(raw: str) -> str | None:
 
 def _fast_name(raw: str) -> str | None:
     value = _plain(raw)
-    if not value or not _LATIN_NAME.match(value) or value[0] in "-'.,":
+    if not value or "?" in value or not _LATIN_NAME.match(value):
         return None
     return value.upper()
 

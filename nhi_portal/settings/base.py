@@ -184,8 +184,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: eager (in-process) unless a broker is configured.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+_broker = env_str("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _broker)
+CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -224,7 +225,7 @@ LOGGING = {
 # Live job progress (nhi_portal.jobs) and rate limits: Redis when the real services are used,
 # local memory in the embedded default (where jobs run in the web process).
 NHI_CACHE_URL = env_str(
-    "NHI_CACHE_URL", CELERY_BROKER_URL.rsplit("/", 1)[0] + "/1" if CELERY_BROKER_URL else ""
+    "NHI_CACHE_URL", _broker.rsplit("/", 1)[0] + "/1" if _broker.startswith("redis") else ""
 )
 CACHES = {
     "default": (

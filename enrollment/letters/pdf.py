@@ -1,0 +1,230 @@
+"""PDF mechanics without Django: HTML → PDF with WeasyPrint, optional worker processes, and the
+composition of a batch from variant bodies and personal overlays with pypdf.
+
+Why composition: a bilingual reminder is two dense pages, ~0.25 s of WeasyPrint CPU time. Letters
+of a batch differ only in address, names, number and issue date, so each distinct text (a
+*variant*: kind, language, deadline, …) is laid out once as a *body*, and every letter gets a
+one-page *overlay* with its personal data (~15 ms). The final PDF draws the body page as a shared
+Form XObject under the overlay: each letter page is real text (pdftotext, search and screen readers
+see it), and the file holds every body once.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+
+A4_PT = (595.275591, 841.889764)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    html: str
+    css: str
+    anchors: bool = False  # also return, per page, the ids of elements that start on it
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    page_anchors: tuple[frozenset[str], ...] = field(default=())
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@cache
+def _stylesheet(css: str):
+    from weasyprint import CSS
+
+    return CSS(string=css, font_config=_font_config())
+
+
+def render_document(html: str, css: str):
+    """A laid-out WeasyPrint Document (for tests that inspect fonts or page boxes)."""
+    from weasyprint import HTML
+
+    return HTML(string=html).render(stylesheets=[_stylesheet(css)], font_config=_font_config())
+
+
+def render_job(job: RenderJob) -> Rendered:
+    document = render_document(job.html, job.css)
+    anchors = tuple(frozenset(page.anchors) for page in document.pages) if job.anchors else ()
+    return Rendered(document.write_pdf(), anchors)
+
+
+def render_jobs(jobs: Sequence[RenderJob], workers: int = 1) -> Iterator[Rendered]:
+    """Render every job, yielding results in order as they are ready: in `workers` processes
+    when there is more than one job to share, so the caller can compose while they work.
+
+    A daemonic process (a Celery prefork child) may not start processes: then, and for
+    workers <= 1, the jobs run here one after the other.
+    """
+    workers = min(workers, len(jobs))
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        yield from (render_job(job) for job in jobs)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(render_job, jobs)
+
+
+# --- composition ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Body:
+    """Where one variant's pages are in the bodies PDF (0-based page indexes)."""
+
+    pages: tuple[int, ...]
+
+
+def _retag_fonts(reader, tag: str) -> None:
+    """Give every embedded font subset of one source PDF its own subset tag (the 6 letters before
+    '+'). WeasyPrint derives the tag from the font's name, so every source PDF would otherwise
+    carry different subsets under the same name, which some print RIPs cache by name."""
+    from pypdf.generic import NameObject
+
+    seen: set[int] = set()
+
+    def retag(obj) -> None:
+        if obj is None:
+            return
+        font = obj.get_object()
+        ident = getattr(obj, "idnum", None) or id(font)
+        if ident in seen:
+            return
+        seen.add(ident)
+        for key in ("/BaseFont", "/FontName"):
+            name = font.get(key)
+            if name is not None and "+" in name:
+                font[NameObject(key)] = NameObject(f"/{tag}+{name.split('+', 1)[1]}")
+        for descendant in font.get("/DescendantFonts", []):
+            retag(descendant)
+        retag(font.get("/FontDescriptor"))
+
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get_object().get("/Font")
+        if fonts is None:
+            continue
+        for ref in fonts.get_object().values():
+            retag(ref)
+
+
+def _tag(index: int) -> str:
+    letters = []
+    for _ in range(6):
+        index, rest = divmod(index, 26)
+        letters.append(chr(ord("A") + rest))
+    return "".join(letters)
+
+
+class Composer:
+    """Builds the batch PDF page by page from source PDFs (bodies, overlays, cover)."""
+
+    def __init__(self, *, title: str, duplex: bool) -> None:
+        from pypdf import PdfWriter
+
+        self.writer = PdfWriter()
+        self.writer.add_metadata({"/Title": title, "/Creator": "NHI Portal"})
+        self.duplex = duplex
+        self._sources = 0
+        self._forms: dict[tuple[int, int], tuple] = {}
+        self._plain: dict[tuple[int, int], tuple] = {}
+
+    def source(self, pdf: bytes):
+        """Open a source PDF; its font subsets get a tag of their own."""
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(pdf))
+        _retag_fonts(reader, _tag(self._sources))
+        self._sources += 1
+        return reader
+
+    def _form(self, source, index: int):
+        """Page `index` of `source` as a Form XObject, and a stream that draws it: both shared by
+        every letter of the variant."""
+        from pypdf.generic import DecodedStreamObject, NameObject, RectangleObject, StreamObject
+
+        key = (id(source), index)
+        if key not in self._forms:
+            page = source.pages[index]
+            contents = page["/Contents"].get_object()
+            if not isinstance(contents, StreamObject):
+                raise RuntimeError("expected one content stream per page (WeasyPrint output)")
+            form = contents.clone(self.writer, force_duplicate=True).get_object()
+            form[NameObject("/Type")] = NameObject("/XObject")
+            form[NameObject("/Subtype")] = NameObject("/Form")
+            form[NameObject("/BBox")] = RectangleObject(page.mediabox)
+            form[NameObject("/Resources")] = page["/Resources"].clone(self.writer)
+            form_ref = form.indirect_reference or self.writer._add_object(form)
+            draw = DecodedStreamObject()
+            draw.set_data(b"q /NhiBody Do Q\n")
+            self._forms[key] = (form_ref, self.writer._add_object(draw))
+        return self._forms[key]
+
+    def _plain_page(self, source, index: int):
+        """A new page showing page `index` of `source` as it is (pages 2+ of a letter)."""
+        from pypdf import PageObject
+        from pypdf.generic import NameObject
+
+        key = (id(source), index)
+        if key not in self._plain:
+            page = source.pages[index]
+            self._plain[key] = (
+                page.raw_get("/Contents").clone(self.writer),
+                page.raw_get("/Resources").clone(self.writer),
+            )
+        contents, resources = self._plain[key]
+        new = PageObject.create_blank_page(self.writer, *A4_PT)
+        new[NameObject("/Contents")] = contents
+        new[NameObject("/Resources")] = resources
+        return new
+
+    def add_pages(self, source, indexes: Sequence[int]) -> None:
+        """Append pages of a stand-alone document (the cover sheet)."""
+        for index in indexes:
+            self.writer.add_page(source.pages[index])
+        self._pad(len(indexes))
+
+    def add_letters(self, overlays, first: int, bodies_source, bodies: Sequence[Body]) -> None:
+        """Letter k = overlay page `first + k` over the first page of `bodies[k]`, then the other
+        pages of that body."""
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+        if first + len(bodies) > len(overlays.pages):
+            raise RuntimeError(f"{len(overlays.pages) - first} overlay pages for {len(bodies)} letters")
+        for k, body in enumerate(bodies):
+            form_ref, draw_ref = self._form(bodies_source, body.pages[0])
+            page = self.writer.add_page(overlays.pages[first + k])
+            # WeasyPrint shares one resources dictionary between pages: copy it, or every letter
+            # would show the last letter's body.
+            resources = DictionaryObject(page["/Resources"].get_object())
+            xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+            xobjects[NameObject("/NhiBody")] = form_ref
+            resources[NameObject("/XObject")] = xobjects
+            page[NameObject("/Resources")] = resources
+            page[NameObject("/Contents")] = ArrayObject([draw_ref, page.raw_get("/Contents")])
+            for index in body.pages[1:]:
+                self.writer.add_page(self._plain_page(bodies_source, index))
+            self._pad(len(body.pages))
+
+    def _pad(self, pages: int) -> None:
+        if self.duplex and pages % 2:
+            self.writer.add_blank_page(*A4_PT)
+
+    def write(self) -> bytes:
+        from pypdf.generic import NameObject, TextStringObject
+
+        self.writer._root_object[NameObject("/Lang")] = TextStringObject("ja")
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()

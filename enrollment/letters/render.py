@@ -1,0 +1,264 @@
+"""Letters → PDF: the batch pipeline (variant bodies + personal overlays → one PDF), previews,
+the cover sheet and the envelope test sheet.
+
+Templates: templates/letters/ (document.html with _body.html and _overlay.html, body.css,
+overlay.css, cover.html, test_sheet.html). Contexts: `context.py`. PDF mechanics: `pdf.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from django.template.loader import render_to_string
+
+from .address import max_address_lines, normalize_postal_code
+from .content import LayoutConfig, LetterContent, Sender, content_problems
+from .context import (
+    Catalogues,
+    Overrides,
+    Variant,
+    body_context,
+    geometry,
+    overlay_context,
+    overrides_key,
+    variant_of,
+)
+from .languages import LANGUAGES, format_date
+from .pdf import Body, Composer, RenderJob, render_job, render_jobs
+
+
+class LetterError(ValueError):
+    """The letter's content is inconsistent (see `content_problems`); nothing was rendered."""
+
+    def __init__(self, letter_number: str, problems: list[str]) -> None:
+        super().__init__(f"{letter_number}: {'; '.join(problems)}")
+        self.letter_number = letter_number
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """What the cover sheet (表紙, not mailed) of a print batch shows."""
+
+    batch_number: str
+    printed_on: date
+    note: str = ""
+
+
+def sort_for_mailing(letters: Iterable[LetterContent]) -> list[LetterContent]:
+    """Postal-code order (then letter number), the order bulk-mail discounts ask for."""
+    return sorted(
+        letters, key=lambda lt: (normalize_postal_code(lt.postal_code) or "999-9999", lt.letter_number)
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _css(layout: LayoutConfig) -> str:
+    context = {"g": geometry(layout), "layout": layout}
+    return render_to_string("letters/overlay.css", context) + render_to_string("letters/body.css", context)
+
+
+def _job(layout: LayoutConfig, *, overlays: Sequence[dict] = (), bodies: Sequence[dict] = ()) -> RenderJob:
+    html = render_to_string(
+        "letters/document.html", {"overlays": overlays, "bodies": bodies, "g": geometry(layout)}
+    )
+    return RenderJob(html, _css(layout), anchors=bool(bodies))
+
+
+@dataclass(frozen=True)
+class _Bodies:
+    pdf: bytes
+    pages: Mapping[Variant, Body]
+
+
+def _body_contexts(variants: Sequence[Variant], sender: Sender, overrides: Overrides | None) -> list[dict]:
+    catalogues = Catalogues(overrides)
+    return [body_context(v, sender, catalogues, anchor=f"v{i}") for i, v in enumerate(variants)]
+
+
+def _bodies_from(rendered, variants: Sequence[Variant]) -> _Bodies:
+    """Which pages of a rendered document belong to which variant's body."""
+    starts: dict[int, int] = {}
+    for index, anchors in enumerate(rendered.page_anchors):
+        for anchor in anchors:
+            if anchor.startswith("v") and anchor[1:].isdigit():
+                starts.setdefault(int(anchor[1:]), index)
+    bounds = [starts[i] for i in range(len(variants))] + [len(rendered.page_anchors)]
+    return _Bodies(
+        rendered.pdf, {v: Body(tuple(range(bounds[i], bounds[i + 1]))) for i, v in enumerate(variants)}
+    )
+
+
+# Bodies of recent batches (no personal data in them): a batch re-run after holding a few letters
+# reuses them.
+_BODY_CACHE: dict[tuple, _Bodies] = {}
+_BODY_CACHE_SIZE = 16
+
+
+def _check(letters: Sequence[LetterContent]) -> None:
+    for letter in letters:
+        if problems := content_problems(letter):
+            raise LetterError(letter.letter_number, problems)
+
+
+def default_workers(letter_count: int, layout: LayoutConfig) -> int:
+    """Worker processes for a batch: one per core (up to 4) once there are several chunks."""
+    if letter_count <= layout.chunk_size:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def render_letters(
+    letters: Sequence[LetterContent],
+    layout: LayoutConfig,
+    sender: Sender,
+    *,
+    overrides: Overrides | None = None,
+    cover: BatchInfo | None = None,
+    sort: bool = False,
+    workers: int | None = None,
+) -> bytes:
+    """Many letters as ONE PDF; each letter starts on a new page (a front page if `layout.duplex`).
+
+    `sort=True` puts them in postal-code order first (`sort_for_mailing`); `cover` prepends a
+    cover sheet (batch number, counts, page total); `workers` worker processes lay out the pages
+    (default: `default_workers`). Raises LetterError, rendering nothing, if a letter's content is
+    inconsistent. Addresses are not checked here: hold the letters `check_address` objects to.
+    """
+    if not letters:
+        raise ValueError("no letters to render")
+    _check(letters)
+    if sort:
+        letters = sort_for_mailing(letters)
+    variants = list(dict.fromkeys(variant_of(letter) for letter in letters))
+    chunk = max(1, layout.chunk_size)
+    starts = range(0, len(letters), chunk)
+    overlays = [[overlay_context(lt, layout, sender) for lt in letters[i : i + chunk]] for i in starts]
+    cache_key = (tuple(variants), layout, sender, overrides_key(overrides))
+    bodies = _BODY_CACHE.get(cache_key)
+
+    composer = Composer(title=_title(letters, cover), duplex=layout.duplex)
+    if bodies is None and len(overlays) == 1:
+        # A preview or a small batch: overlays and bodies in one document, one font subset each.
+        bodies_ctx = _body_contexts(variants, sender, overrides)
+        rendered = render_job(_job(layout, overlays=overlays[0], bodies=bodies_ctx))
+        bodies = _bodies_from(rendered, variants)
+        source = composer.source(rendered.pdf)
+        _add_cover(composer, letters, cover, sender, layout, bodies)
+        composer.add_letters(source, 0, source, [bodies.pages[variant_of(lt)] for lt in letters])
+        return composer.write()
+
+    jobs = [] if bodies else [_job(layout, bodies=_body_contexts(variants, sender, overrides))]
+    jobs += [_job(layout, overlays=chunk_overlays) for chunk_overlays in overlays]
+    results = render_jobs(jobs, default_workers(len(letters), layout) if workers is None else workers)
+    if bodies is None:
+        bodies = _bodies_from(next(results), variants)
+        if len(_BODY_CACHE) >= _BODY_CACHE_SIZE:
+            _BODY_CACHE.pop(next(iter(_BODY_CACHE)))
+        _BODY_CACHE[cache_key] = bodies
+    bodies_source = composer.source(bodies.pdf)
+    _add_cover(composer, letters, cover, sender, layout, bodies)
+    for rendered, start in zip(results, starts, strict=True):  # composed while workers go on
+        chunk_bodies = [bodies.pages[variant_of(lt)] for lt in letters[start : start + chunk]]
+        composer.add_letters(composer.source(rendered.pdf), 0, bodies_source, chunk_bodies)
+    return composer.write()
+
+
+def _title(letters: Sequence[LetterContent], cover: BatchInfo | None) -> str:
+    return f"勧奨通知 {cover.batch_number}" if cover else f"勧奨通知 {letters[0].letter_number}"
+
+
+def _add_cover(
+    composer, letters, cover: BatchInfo | None, sender: Sender, layout: LayoutConfig, bodies
+) -> None:
+    if cover is None:
+        return
+    pages = sum(_padded(len(bodies.pages[variant_of(lt)].pages), layout) for lt in letters)
+    rendered = render_job(_cover_job(letters, cover, sender, layout, pages))
+    source = composer.source(rendered.pdf)
+    composer.add_pages(source, range(len(source.pages)))
+
+
+def _padded(pages: int, layout: LayoutConfig) -> int:
+    return pages + (pages % 2 if layout.duplex else 0)
+
+
+def render_letter(
+    letter: LetterContent, layout: LayoutConfig, sender: Sender, *, overrides: Overrides | None = None
+) -> bytes:
+    """One letter as PDF (the clerk's preview); exactly what the batch prints for it."""
+    return render_letters([letter], layout, sender, overrides=overrides, workers=1)
+
+
+# --- cover sheet and envelope test sheet ---------------------------------------------------------
+
+
+def batch_summary(letters: Sequence[LetterContent]) -> dict:
+    kinds = Counter(letter.kind_label for letter in letters)
+    languages = Counter(
+        LANGUAGES[letter.foreign_language].name_en if letter.foreign_language else "Japanese only"
+        for letter in letters
+    )
+    postal = sorted(normalize_postal_code(letter.postal_code) or "" for letter in letters)
+    return {
+        "count": len(letters),
+        "kinds": sorted(kinds.items()),
+        "languages": sorted(languages.items()),
+        "ex_officio": sum(1 for letter in letters if letter.ex_officio_notice),
+        "postal_first": postal[0] if postal else "",
+        "postal_last": postal[-1] if postal else "",
+    }
+
+
+def _cover_job(
+    letters: Sequence[LetterContent], batch: BatchInfo, sender: Sender, layout: LayoutConfig, pages: int
+) -> RenderJob:
+    html = render_to_string(
+        "letters/cover.html",
+        {
+            "batch": batch,
+            "printed_on": format_date(batch.printed_on, "ja"),
+            "summary": batch_summary(letters),
+            "pages": pages,
+            "sender": sender,
+        },
+    )
+    return RenderJob(html, _css(layout))
+
+
+def render_cover_sheet(
+    letters: Sequence[LetterContent], batch: BatchInfo, layout: LayoutConfig, sender: Sender
+) -> bytes:
+    """The cover sheet alone (without the page total, which only the batch knows)."""
+    return render_job(_cover_job(letters, batch, sender, layout, 0)).pdf
+
+
+def render_test_sheet(layout: LayoutConfig) -> bytes:
+    """An A4 sheet with the window rectangle, the text area inside it, fold lines, crop marks and
+    mm rulers: print it at actual size, fold it, hold it against the office's envelope stock."""
+    left, top = layout.window_left_mm, layout.window_top_mm
+    right, bottom = left + layout.window_width_mm, top + layout.window_height_mm
+    crop_marks = [
+        ("h", left - 8, top), ("v", left, top - 8), ("h", right + 2, top), ("v", right, top - 8),
+        ("h", left - 8, bottom), ("v", left, bottom + 2), ("h", right + 2, bottom), ("v", right, bottom + 2),
+    ]  # fmt: skip
+    html = render_to_string(
+        "letters/test_sheet.html",
+        {
+            "layout": layout,
+            "text_box": layout.text_box_mm,
+            "crop_marks": crop_marks,
+            "ticks_x": range(0, 211, 5),
+            "ticks_y": range(0, 298, 5),
+            "max_address_lines": max_address_lines(layout),
+        },
+    )
+    return render_job(RenderJob(html, "")).pdf

@@ -1,0 +1,30 @@
+"""The nightly batch's matching step: every imported ISA batch not yet matched is matched."""
+
+from __future__ import annotations
+
+from enrollment.linking import runs
+from enrollment.models import MatchRun
+from nhi_portal.models import LANDED_STATUSES, ImportKind, JobStatus
+from nhi_portal.nightly import StepPending
+
+
+def match_step(*, run) -> str:
+    batches = run.municipality.batches.filter(kind=ImportKind.ISA, status__in=LANDED_STATUSES).order_by("pk")
+    waiting, failed, counts = 0, [], {"auto_match": 0, "review": 0, "no_match": 0}
+    for batch in batches:
+        match_run = MatchRun.objects.filter(batch=batch).first()
+        if match_run is None or match_run.status not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            match_run = runs.match_start(batch=batch)
+            match_run.refresh_from_db()
+        if match_run.status == JobStatus.FAILED:
+            failed.append(f"取込 #{batch.pk}: {match_run.error}")
+        elif match_run.status != JobStatus.SUCCEEDED:
+            waiting += 1
+        elif match_run.finished_at and match_run.finished_at >= run.created_at:
+            for key in counts:
+                counts[key] += match_run.counts.get(key, 0)
+    if failed:
+        raise RuntimeError("突合に失敗した取込があります: " + "；".join(failed))
+    if waiting:
+        raise StepPending(f"{waiting}件の取込を突合しています")
+    return f"自動照合 {counts['auto_match']:,}件、要確認 {counts['review']:,}件、該当なし {counts['no_match']:,}件"
