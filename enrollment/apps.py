@@ -8,7 +8,7 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "加入促進"
 
     def ready(self) -> None:
-        from enrollment.intake.isa import IsaImporter
+        from enrollment.intake.isa import IsaImporter, PensionCat2Importer, PensionCat13Importer
         from enrollment.intake.ledger import LedgerImporter
         from enrollment.intake.register import ResidentImporter
         from nhi_portal.intake.registry import register
@@ -16,8 +16,14 @@ class EnrollmentConfig(AppConfig):
         register(IsaImporter())
         register(ResidentImporter())
         register(LedgerImporter())
+        register(PensionCat2Importer())
+        register(PensionCat13Importer())
 
         from enrollment.linking.nightly import match_step
         from nhi_portal.nightly import Step, register_step
 
         register_step(Step("match", "突合", 20, match_step))
+
+        from enrollment.cases.nightly import cases_step
+
+        register_step(Step("cases", "ケース作成・通知書の準備", 30, cases_step))

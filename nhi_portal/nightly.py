@@ -184,7 +184,9 @@ def nightly_execute(*, run_id: int) -> NightlyRun:
             from nhi_portal.tasks import nightly_run_task
 
             delay = pending.retry_seconds
-            transaction.on_commit(lambda delay=delay: nightly_run_task.apply_async((run.pk,), countdown=delay))
+            transaction.on_commit(
+                lambda delay=delay: nightly_run_task.apply_async((run.pk,), countdown=delay)
+            )
             run.refresh_from_db()
             return run
         except Exception as exc:

@@ -79,9 +79,9 @@ class IsaImporter:
         batch.annex = annex
         return table
 
-    def save(self, table: CsvSource, *, batch, state: dict, progress) -> list:
+    def checks(self, batch) -> dict[str, Check]:
         now = localdate()
-        checks = {
+        return {
             "name": Check(name_alpha_cell, many=name_alpha_cells),
             "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
             "address": Check(address_cell, many=address_cells),
@@ -94,6 +94,9 @@ class IsaImporter:
                 source=EVENT_COLUMNS[batch.annex].key,
             ),
         }
+
+    def save(self, table: CsvSource, *, batch, state: dict, progress) -> list:
+        checks = self.checks(batch)
         caches: dict = {}
         problems: list = []
         months: Counter = Counter()
@@ -143,3 +146,52 @@ class IsaImporter:
             year, month = max(months, key=lambda m: (months[m], m)).split("-")
             batch.data_month = date(int(year), int(month), 1)
         return {"records": state.get("records", 0)}
+
+
+PENSION_COLUMNS = (
+    Column("name", ("氏名（英字）", "氏名(英字)", "name_alpha")),
+    Column("name_kana", ("氏名（カナ）", "氏名(カナ)", "name_kana"), required=False),
+    Column("sex", ("性別", "sex")),
+    Column("birth_date", ("生年月日", "birth_date")),
+    Column("address", ("住所", "address")),
+    Column("lost_date", ("資格喪失年月日", "資格喪失日", "lost_date")),
+    Column("basic_pension_number", ("基礎年金番号", "basic_pension_number"), required=False),
+)
+
+
+class PensionListImporter(IsaImporter):
+    """The Japan Pension Service lists (DOMAIN §3): persons who lost category-2 status (left
+    company employment → enrollment reminder) or category-1/3 status (joined employee insurance
+    → withdrawal reminder). Stored beside the ISA records and matched the same way; the list is
+    the municipality's own, so its code is the municipality's."""
+
+    annex = 0
+    what = "年金の資格喪失者一覧"
+
+    def open(self, stream, *, batch) -> CsvSource:
+        batch.annex = self.annex
+        return CsvSource(stream, PENSION_COLUMNS, what=self.what)
+
+    def checks(self, batch) -> dict[str, Check]:
+        checks = super().checks(batch)
+        code = batch.municipality.lg_code
+        checks["lg_code"] = Check(lambda raw: (code, ()), cached=True)  # the list has no code column
+        checks["event_date"] = Check(
+            date_cell(not_after=localdate(), not_before=date(1986, 4, 1)),
+            pa.date32(),
+            cached=True,
+            source="lost_date",
+        )
+        return checks
+
+
+class PensionCat2Importer(PensionListImporter):
+    kind = "pension_cat2_lost"
+    annex = 21
+    what = "第2号被保険者資格喪失者一覧表"
+
+
+class PensionCat13Importer(PensionListImporter):
+    kind = "pension_cat13_lost"
+    annex = 22
+    what = "第1号・第3号被保険者資格喪失一覧表"

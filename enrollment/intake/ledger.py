@@ -145,4 +145,10 @@ class LedgerImporter:
         state["changed"] += len(changed_rows)
 
     def finish(self, *, batch, state: dict) -> dict:
-        return {k: state.get(k, 0) for k in ("created", "changed", "unchanged", "skipped")}
+        from enrollment.cases.services import cases_close_by_ledger
+
+        summary = {k: state.get(k, 0) for k in ("created", "changed", "unchanged", "skipped")}
+        closed = cases_close_by_ledger(municipality=batch.municipality)
+        summary["cases_closed_enrolled"] = closed.get("enrolled", 0)
+        summary["cases_closed_withdrew"] = closed.get("withdrew", 0)
+        return summary

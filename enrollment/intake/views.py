@@ -1,4 +1,5 @@
-"""Import pages: the batch list, upload, the batch report, acknowledging a batch's problems."""
+"""Import pages: the batch list, upload, the batch report, acknowledging a batch's problems,
+starting the matching of an ISA batch."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from django.views.generic import FormView, ListView, TemplateView
 from enrollment import selectors
 from enrollment.intake.filters import BatchFilter
 from enrollment.intake.forms import UploadForm
+from enrollment.linking import runs
+from enrollment.models import MatchRun
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
 from nhi_portal.intake import services
-from nhi_portal.models import BatchSource, ImportBatch, ImportKind
+from nhi_portal.models import BatchSource, ImportBatch, ImportKind, JobStatus
 
 
 class BatchListView(PortalPermissionRequiredMixin, ListView):
@@ -82,10 +85,13 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
         )
         context = super().get_context_data(batch=batch, issues=issues, **kwargs)
         if batch.kind == ImportKind.ISA and batch.has_landed:
-            records = Paginator(batch.isa_records.order_by("row_number"), 50).get_page(
-                self.request.GET.get("page")
-            )
+            records = Paginator(
+                batch.isa_records.select_related("decision").order_by("row_number"), 50
+            ).get_page(self.request.GET.get("page"))
             context["records"] = records
+            context["match_run"] = _match_run(batch)
+            if batch.data_month:
+                context["review_query"] = f"?month={batch.data_month:%Y-%m}"
             log_read(
                 self.request,
                 action="view_isa_records",
@@ -119,4 +125,34 @@ class BatchRetryView(PortalPermissionRequiredMixin, View):
             raise Http404 from None
         services.batch_retry(batch=batch)
         messages.info(request, f"取込番号 {batch.pk} を再実行します。")
+        return redirect("batch-detail", pk=batch.pk)
+
+
+def _match_run(batch: ImportBatch) -> MatchRun | None:
+    try:
+        return MatchRun.objects.select_related("job").get(batch=batch)
+    except MatchRun.DoesNotExist:
+        return None
+
+
+class BatchMatchView(PortalPermissionRequiredMixin, View):
+    """突合を開始: match an ISA batch to the register (on the workers; eager in the demo)."""
+
+    permission_required = "run_matching"
+
+    def post(self, request, pk: int):
+        try:
+            batch = selectors.batch_get(user=request.user, pk=pk)
+        except ImportBatch.DoesNotExist:
+            raise Http404 from None
+        try:
+            run = runs.match_start(batch=batch, user=request.user)
+        except runs.NotMatchable as refusal:
+            messages.error(request, str(refusal))
+        else:
+            run.refresh_from_db()
+            if run.status == JobStatus.SUCCEEDED:
+                messages.success(request, f"取込番号 {batch.pk} の突合が完了しました。")
+            else:
+                messages.info(request, f"取込番号 {batch.pk} の突合を開始しました。")
         return redirect("batch-detail", pk=batch.pk)

@@ -1,5 +1,19 @@
 """Models of the enrollment app, one module per part of the flow."""
 
+from enrollment.models.cases import (
+    OPEN_STATES,
+    CaseEvent,
+    CaseIntake,
+    CaseKind,
+    CaseState,
+    CloseReason,
+    ExOfficioExport,
+    Letter,
+    LetterStatus,
+    PrintBatch,
+    ReminderCase,
+    Response,
+)
 from enrollment.models.matching import (
     LinkStatus,
     MatchChunk,
@@ -24,9 +38,18 @@ from enrollment.models.people import (
 )
 
 __all__ = [
+    "OPEN_STATES",
     "RESIDENT_STATUS_FROM_REGISTER",
     "Annex",
+    "CaseEvent",
+    "CaseIntake",
+    "CaseKind",
+    "CaseState",
+    "CloseReason",
+    "ExOfficioExport",
     "IsaRecord",
+    "Letter",
+    "LetterStatus",
     "LinkStatus",
     "MatchChunk",
     "MatchDecision",
@@ -34,12 +57,15 @@ __all__ = [
     "MatchRun",
     "NhiMembership",
     "Outcome",
+    "PrintBatch",
     "RememberedLink",
+    "ReminderCase",
     "Resident",
     "ResidentEvent",
     "ResidentFeatures",
     "ResidentMatchKey",
     "ResidentStatus",
     "Resolution",
+    "Response",
     "Sex",
 ]

@@ -128,9 +128,14 @@ class NhiMembership(models.Model):
 
 
 class Annex(models.IntegerChoices):
+    """Which list a record comes from: the ISA annexes, or the Japan Pension Service lists (DOMAIN §3),
+    which are matched the same way and so share the table."""
+
     ENTRY = 1, _("別紙1 入国")
     SEPARATION = 2, _("別紙2 受入終了（離職）")
     STATUS_CHANGE = 3, _("別紙3 在留資格変更")
+    PENSION_CAT2_LOST = 21, _("年金 第2号被保険者資格喪失")
+    PENSION_CAT13_LOST = 22, _("年金 第1号・第3号被保険者資格喪失")
 
 
 class IsaRecord(models.Model):
@@ -181,4 +186,10 @@ class IsaRecord(models.Model):
 
     @property
     def event_label(self) -> str:
-        return {1: "入国（上陸）日", 2: "受入終了（離職）日", 3: "在留資格変更日"}[self.annex]
+        return {1: "入国（上陸）日", 2: "受入終了（離職）日", 3: "在留資格変更日"}.get(
+            self.annex, "資格喪失日"
+        )
+
+    @property
+    def is_pension(self) -> bool:
+        return self.annex >= 20

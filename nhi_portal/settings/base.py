@@ -186,7 +186,7 @@ SPECTACULAR_SETTINGS = {
 # Celery: eager (in-process) unless a broker is configured.
 _broker = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _broker)
-CELERY_BROKER_URL = _broker or "memory://"
+CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -241,3 +241,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=NHI_NIGHTLY_HOUR, minute=0),
     },
 }
+
+# Reminder cases and letters (enrollment.cases). The first reminder's deadline is at least one
+# month after the sending date, the second's at least 14 days (DOMAIN §3).
+NHI_FIRST_REMINDER_DAYS = env_int("NHI_FIRST_REMINDER_DAYS", 31, minimum=28, maximum=120)
+NHI_SECOND_REMINDER_DAYS = env_int("NHI_SECOND_REMINDER_DAYS", 14, minimum=14, maximum=90)
+# The envelope window (mm from the sheet's top-left corner) for 長形3号 window envelopes.
+NHI_LETTER_WINDOW_LEFT_MM = env_float("NHI_LETTER_WINDOW_LEFT_MM", 20.0, minimum=0, maximum=120)
+NHI_LETTER_WINDOW_TOP_MM = env_float("NHI_LETTER_WINDOW_TOP_MM", 12.0, minimum=0, maximum=80)
+NHI_LETTER_WINDOW_WIDTH_MM = env_float("NHI_LETTER_WINDOW_WIDTH_MM", 90.0, minimum=40, maximum=180)
+NHI_LETTER_WINDOW_HEIGHT_MM = env_float("NHI_LETTER_WINDOW_HEIGHT_MM", 45.0, minimum=20, maximum=90)

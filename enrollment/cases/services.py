@@ -1,0 +1,405 @@
+"""Case rules: opening from matched records and pension lists, letters, responses, deadlines,
+second reminders, ex officio withdrawal with a second person's approval, returned mail, and
+closing when the ledger shows the person enrolled or withdrew. Each change is one transaction
+with its CaseEvent."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections import Counter
+from datetime import date
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from enrollment.cases.deadlines import deadline_for
+from enrollment.cases.letters import letter_queue
+from enrollment.models import (
+    OPEN_STATES,
+    Annex,
+    CaseEvent,
+    CaseIntake,
+    CaseKind,
+    CaseState,
+    CloseReason,
+    ExOfficioExport,
+    Letter,
+    LetterStatus,
+    LinkStatus,
+    MatchDecision,
+    NhiMembership,
+    ReminderCase,
+    Resident,
+    ResidentStatus,
+    Response,
+)
+from nhi_portal.csvsafe import neutralise
+
+logger = logging.getLogger(__name__)
+
+
+class CaseRefused(ValueError):
+    """Why the portal refuses a case action (Japanese, shown to the clerk)."""
+
+
+def _event(case: ReminderCase, action: str, *, user=None, before: str = "", note: str = "") -> None:
+    CaseEvent.objects.create(
+        case=case, municipality_id=case.municipality_id, actor=user, action=action, from_state=before,
+        to_state=case.state, note=note,
+    )  # fmt: skip
+
+
+def _move(
+    case: ReminderCase, state: str, action: str, *, user=None, note: str = "", fields=()
+) -> ReminderCase:
+    before = case.state
+    case.state = state
+    case.save(update_fields=["state", *fields])
+    _event(case, action, user=user, before=before, note=note)
+    return case
+
+
+def insured_codes(municipality_id: int, codes, on: date) -> set[str]:
+    """Which of these resident codes are active NHI insured on `on`."""
+    return set(
+        NhiMembership.objects.for_municipality(municipality_id)
+        .filter(resident_code__in=list(codes), acquired_date__lte=on)
+        .filter(Q(lost_date__isnull=True) | Q(lost_date__gt=on))
+        .values_list("resident_code", flat=True)
+    )
+
+
+_SOURCES = {
+    1: "isa_1",
+    2: "isa_2",
+    3: "isa_3",
+    Annex.PENSION_CAT2_LOST: "pension_cat2",
+    Annex.PENSION_CAT13_LOST: "pension_cat13",
+}
+_GONE = {
+    ResidentStatus.MOVED_OUT: CaseIntake.SkipReason.MOVED_OUT,
+    ResidentStatus.DIED: CaseIntake.SkipReason.DIED,
+    ResidentStatus.LEFT_JAPAN: CaseIntake.SkipReason.LEFT_JAPAN,
+}
+
+
+def cases_open(*, municipality, batch=None, today: date | None = None) -> Counter:
+    """Open or update cases from every decided record not yet taken in. Records still waiting
+    for review are left for a later run. Returns counts by outcome (and skip reason)."""
+    today = today or timezone.localdate()
+    decisions = (
+        MatchDecision.objects.for_municipality(municipality.pk)
+        .filter(status__in=[LinkStatus.LINKED, LinkStatus.NOT_RESIDENT])
+        .exclude(Exists(CaseIntake.objects.filter(isa_record_id=OuterRef("isa_record_id"))))
+        .select_related("isa_record")
+        .order_by("isa_record_id")
+    )
+    if batch is not None:
+        decisions = decisions.filter(batch=batch)
+    counts: Counter = Counter()
+    while chunk := list(decisions[:2000]):  # each pass takes its records in, so the next pass moves on
+        residents = Resident.objects.in_bulk([d.linked_resident_id for d in chunk if d.linked_resident_id])
+        insured = insured_codes(municipality.pk, [r.resident_code for r in residents.values()], today)
+        with transaction.atomic():
+            for decision in chunk:
+                counts[_take_in(decision, residents.get(decision.linked_resident_id), insured)] += 1
+    logger.info("cases_open %s: %s", municipality.lg_code, dict(counts))
+    return counts
+
+
+def _take_in(decision: MatchDecision, resident: Resident | None, insured: set[str]) -> str:
+    record = decision.isa_record
+    intake = CaseIntake(
+        municipality_id=decision.municipality_id, isa_record=record, decision=decision, resident=resident
+    )
+
+    def skip(reason: str) -> str:
+        intake.outcome, intake.skip_reason = CaseIntake.Outcome.SKIPPED, reason
+        intake.save()
+        return f"skipped:{reason}"
+
+    if resident is None:
+        return skip(CaseIntake.SkipReason.NOT_RESIDENT)
+    if resident.status in _GONE:
+        return skip(_GONE[resident.status])
+    is_insured = resident.resident_code in insured
+    if record.annex == Annex.PENSION_CAT13_LOST:
+        if not is_insured:
+            return skip(CaseIntake.SkipReason.NOT_INSURED)
+        kind = CaseKind.WITHDRAWAL
+    else:
+        if is_insured:
+            return skip(CaseIntake.SkipReason.ALREADY_INSURED)
+        kind = CaseKind.ENROLLMENT
+    case = (
+        ReminderCase.objects.select_for_update()
+        .filter(municipality_id=decision.municipality_id, resident=resident, kind=kind, state__in=OPEN_STATES)
+        .first()
+    )
+    if case is not None:
+        intake.outcome, intake.case = CaseIntake.Outcome.ATTACHED, case
+        intake.save()
+        _event(case, "record_attached", before=case.state, note=f"ISA記録 #{record.pk}")
+        return "attached"
+    case = ReminderCase.objects.create(
+        municipality_id=decision.municipality_id,
+        resident=resident,
+        kind=kind,
+        source=_SOURCES.get(record.annex, "isa"),
+        lost_employee_insurance=record.annex in (Annex.SEPARATION, Annex.PENSION_CAT2_LOST),
+    )
+    _event(case, "opened", note=f"ISA記録 #{record.pk}" if record.annex < 20 else f"年金一覧 #{record.pk}")
+    intake.outcome, intake.case = CaseIntake.Outcome.OPENED, case
+    intake.save()
+    letter_queue(case=case)
+    _move(case, CaseState.LETTER_QUEUED, "letter_queued")
+    return "opened"
+
+
+@transaction.atomic
+def letters_mark_sent(*, letters, sent_on: date, user) -> int:
+    """The letters went into the post on `sent_on`: their deadlines start now."""
+    count = 0
+    for letter in letters.select_related("case").select_for_update(of=("self",)):
+        if letter.status != LetterStatus.PRINTED:
+            continue
+        letter.status, letter.sent_on = LetterStatus.SENT, sent_on
+        letter.deadline = deadline_for(sent_on, second=letter.second)
+        letter.save(update_fields=["status", "sent_on", "deadline"])
+        case = letter.case
+        case.deadline = letter.deadline
+        state = CaseState.SECOND_SENT if letter.second else CaseState.LETTER_SENT
+        _move(
+            case,
+            state,
+            "letter_sent",
+            user=user,
+            note=f"{letter.number}、期限 {letter.deadline:%Y-%m-%d}",
+            fields=["deadline"],
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def case_record_response(*, case: ReminderCase, response: str, note: str, user) -> ReminderCase:
+    """A reply from the resident (at the counter, by phone, by post). A reply that settles the
+    case closes it; "other" leaves it for the clerk."""
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise CaseRefused("このケースは完了しています。")
+    if response not in Response.values:
+        raise CaseRefused("回答の種類を選んでください。")
+    case.response, case.response_note, case.responded_at = response, note, timezone.now()
+    _move(case, CaseState.RESPONDED, "response_recorded", user=user, note=note,
+          fields=["response", "response_note", "responded_at"])  # fmt: skip
+    if response != Response.OTHER:
+        _close(case, CloseReason.RESPONSE, user=user, note=Response(response).label)
+    return case
+
+
+def _close(case: ReminderCase, reason: str, *, user=None, note: str = "") -> ReminderCase:
+    case.closed_at, case.close_reason, case.close_note = timezone.now(), reason, note
+    Letter.objects.filter(case=case, status__in=[LetterStatus.QUEUED, LetterStatus.HELD]).update(
+        status=LetterStatus.CANCELLED
+    )
+    return _move(
+        case,
+        CaseState.CLOSED,
+        "closed",
+        user=user,
+        note=note,
+        fields=["closed_at", "close_reason", "close_note"],
+    )
+
+
+@transaction.atomic
+def case_close(*, case: ReminderCase, reason: str, note: str, user) -> ReminderCase:
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise CaseRefused("このケースはすでに完了しています。")
+    if reason not in CloseReason.values or reason == CloseReason.EX_OFFICIO:
+        raise CaseRefused("完了の理由を選んでください。")
+    return _close(case, reason, user=user, note=note)
+
+
+@transaction.atomic
+def case_queue_second(*, case: ReminderCase, user, today: date | None = None) -> Letter:
+    """再勧奨: only after the first reminder's deadline has passed without a reply."""
+    today = today or timezone.localdate()
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.LETTER_SENT:
+        raise CaseRefused("再勧奨できるのは、勧奨通知を送付して回答を待っているケースだけです。")
+    if case.deadline is None or case.deadline >= today:
+        raise CaseRefused(f"回答期限（{case.deadline:%Y-%m-%d}）がまだ過ぎていません。")
+    letter = letter_queue(case=case, second=True)
+    _move(case, CaseState.SECOND_QUEUED, "second_queued", user=user)
+    return letter
+
+
+def ex_officio_refusal(case: ReminderCase, today: date) -> str | None:
+    """Why ex officio withdrawal may not be proposed for this case (None = it may). The law's
+    conditions (DOMAIN §3): a reminder sent at least a month before a deadline that has passed,
+    which said that ex officio withdrawal may follow; here also the second reminder's deadline."""
+    if case.kind != CaseKind.WITHDRAWAL:
+        return "職権喪失を提案できるのは資格喪失届の勧奨だけです。"
+    if case.state != CaseState.SECOND_SENT:
+        return "職権喪失を提案できるのは、再勧奨を送付して回答がないケースだけです。"
+    if case.deadline is None or case.deadline >= today:
+        return "再勧奨の回答期限がまだ過ぎていません。"
+    sent = list(case.letters.filter(status=LetterStatus.SENT).order_by("sent_on"))
+    first = next((letter for letter in sent if not letter.second), None)
+    if first is None or not first.ex_officio_notice:
+        return "送付した勧奨通知に職権による資格喪失の記載がないため、職権喪失は提案できません。"
+    if first.deadline is None or first.deadline < deadline_for(first.sent_on, second=False):
+        return "勧奨通知の回答期限が送付から1か月以上ではないため、職権喪失は提案できません。"
+    if not all(letter.ex_officio_notice for letter in sent if letter.second):
+        return "再勧奨の通知に職権による資格喪失の記載がありません。"
+    return None
+
+
+@transaction.atomic
+def case_propose_ex_officio(
+    *, case: ReminderCase, user, note: str, today: date | None = None
+) -> ReminderCase:
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    refusal = ex_officio_refusal(case, today or timezone.localdate())
+    if refusal:
+        raise CaseRefused(refusal)
+    case.proposed_by, case.proposed_at = user, timezone.now()
+    return _move(case, CaseState.EX_OFFICIO_PROPOSED, "ex_officio_proposed", user=user, note=note,
+                 fields=["proposed_by", "proposed_at"])  # fmt: skip
+
+
+@transaction.atomic
+def case_approve_ex_officio(*, case: ReminderCase, user, reason: str) -> ReminderCase:
+    """A supervisor — never the person who proposed it — approves, with a written reason."""
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.EX_OFFICIO_PROPOSED:
+        raise CaseRefused("承認できるのは職権喪失の承認待ちのケースだけです。")
+    if case.proposed_by_id == user.pk:
+        raise CaseRefused("提案した本人は承認できません。別の監督者が承認してください。")
+    if not reason.strip():
+        raise CaseRefused("承認の理由を書いてください。")
+    case.approved_by, case.approved_at, case.approval_reason = user, timezone.now(), reason.strip()
+    return _move(case, CaseState.EX_OFFICIO_APPROVED, "ex_officio_approved", user=user, note=reason.strip(),
+                 fields=["approved_by", "approved_at", "approval_reason"])  # fmt: skip
+
+
+@transaction.atomic
+def case_reject_ex_officio(*, case: ReminderCase, user, reason: str) -> ReminderCase:
+    case = ReminderCase.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.EX_OFFICIO_PROPOSED:
+        raise CaseRefused("差し戻せるのは職権喪失の承認待ちのケースだけです。")
+    if not reason.strip():
+        raise CaseRefused("差し戻す理由を書いてください。")
+    case.proposed_by, case.proposed_at = None, None
+    return _move(case, CaseState.SECOND_SENT, "ex_officio_rejected", user=user, note=reason.strip(),
+                 fields=["proposed_by", "proposed_at"])  # fmt: skip
+
+
+EXPORT_HEADER = [
+    "case_id",
+    "resident_code",
+    "insured_number",
+    "name",
+    "birth_date",
+    "approved_at",
+    "approved_by",
+    "reason",
+]
+
+
+@transaction.atomic
+def ex_officio_export(*, municipality, user) -> ExOfficioExport:
+    """The approved ex officio withdrawals, as a CSV for the NHI core system; the cases close."""
+    cases = list(
+        ReminderCase.objects.for_municipality(municipality.pk)
+        .select_for_update(of=("self",))
+        .filter(state=CaseState.EX_OFFICIO_APPROVED)
+        .select_related("resident", "approved_by")
+        .order_by("pk")
+    )
+    if not cases:
+        raise CaseRefused("出力する承認済みの職権喪失はありません。")
+    numbers = dict(
+        NhiMembership.objects.for_municipality(municipality.pk)
+        .filter(resident_code__in=[c.resident.resident_code for c in cases], lost_date__isnull=True)
+        .values_list("resident_code", "insured_number")
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADER)
+    for case in cases:
+        resident = case.resident
+        writer.writerow(neutralise([
+            case.pk, resident.resident_code, numbers.get(resident.resident_code, ""), resident.display_name,
+            resident.birth_date.isoformat() if resident.birth_date else "",
+            timezone.localtime(case.approved_at).isoformat(timespec="seconds"),
+            case.approved_by.get_username(), case.approval_reason,
+        ]))  # fmt: skip
+    data = buffer.getvalue().encode("utf-8-sig")
+    export = ExOfficioExport.objects.create(
+        municipality=municipality,
+        created_by=user,
+        case_count=len(cases),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    export.file.save(f"ex_officio_{export.pk}.csv", ContentFile(data), save=True)
+    for case in cases:
+        case.export = export
+        case.save(update_fields=["export"])
+        _close(case, CloseReason.EX_OFFICIO, user=user, note=f"出力 #{export.pk}")
+    return export
+
+
+@transaction.atomic
+def letter_record_returned(*, letter: Letter, user, returned_on: date, note: str = "") -> Letter:
+    """返戻: the post brought the letter back. The case becomes 'address unknown' for investigation."""
+    letter = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
+    if letter.status != LetterStatus.SENT:
+        raise CaseRefused("返戻を記録できるのは送付済みの通知書だけです。")
+    letter.status, letter.returned_on, letter.return_note = LetterStatus.RETURNED, returned_on, note
+    letter.save(update_fields=["status", "returned_on", "return_note"])
+    case = letter.case
+    if case.is_open:
+        _move(
+            case,
+            CaseState.ADDRESS_UNKNOWN,
+            "mail_returned",
+            user=user,
+            note=f"{letter.number} {note}".strip(),
+        )
+    return letter
+
+
+def cases_close_by_ledger(*, municipality, today: date | None = None) -> Counter:
+    """After a ledger import: an enrollment case whose person is now insured closes (enrolled);
+    a withdrawal case whose person is no longer insured closes (withdrew)."""
+    today = today or timezone.localdate()
+    counts: Counter = Counter()
+    open_cases = (
+        ReminderCase.objects.for_municipality(municipality.pk)
+        .filter(state__in=OPEN_STATES)
+        .exclude(state=CaseState.EX_OFFICIO_APPROVED)
+        .select_related("resident")
+    )
+    cases = list(open_cases)
+    insured = insured_codes(municipality.pk, {c.resident.resident_code for c in cases}, today)
+    with transaction.atomic():
+        for case in cases:
+            now_insured = case.resident.resident_code in insured
+            if case.kind == CaseKind.ENROLLMENT and now_insured:
+                _close(ReminderCase.objects.select_for_update().get(pk=case.pk), CloseReason.ENROLLED,
+                       note="国保台帳で加入を確認")  # fmt: skip
+                counts["enrolled"] += 1
+            elif case.kind == CaseKind.WITHDRAWAL and not now_insured:
+                _close(ReminderCase.objects.select_for_update().get(pk=case.pk), CloseReason.WITHDREW,
+                       note="国保台帳で資格喪失を確認")  # fmt: skip
+                counts["withdrew"] += 1
+    return counts
