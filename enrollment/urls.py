@@ -2,4 +2,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("enrollment.linking.urls")),
+    path("", include("enrollment.cases.urls")),
 ]

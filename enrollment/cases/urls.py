@@ -1,0 +1,3 @@
+"""Case pages (filled in by enrollment.cases.views)."""
+
+urlpatterns: list = []
