@@ -155,8 +155,9 @@ def content_problems(letter: LetterContent) -> list[str]:
         if letter.kind != LetterKind.WITHDRAWAL:
             problems.append("職権による資格喪失処理の記載は資格喪失届の勧奨にだけ使えます")
         # DOMAIN §3: ex officio withdrawal needs a designated date at least one month after the
-        # reminder that announced it.
-        elif letter.deadline < _add_months(letter.issue_date, 1):
+        # reminder that announced it. That is the first reminder; the second repeats the warning
+        # with its own, shorter deadline (at least 14 days).
+        elif not letter.second and letter.deadline < _add_months(letter.issue_date, 1):
             problems.append("職権による資格喪失処理を記載するときは、期限を発行日の1か月後以降にしてください")
     foreign = letter.foreign_language
     if foreign is not None and foreign not in LANGUAGES:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 
 from .address import max_address_lines, normalize_postal_code
-from .content import LayoutConfig, LetterContent, Sender, content_problems
+from .content import LayoutConfig, LetterContent, LetterKind, Sender, content_problems
 from .context import (
     Catalogues,
     Overrides,
@@ -194,8 +194,12 @@ def _padded(pages: int, layout: LayoutConfig) -> int:
 def render_letter(
     letter: LetterContent, layout: LayoutConfig, sender: Sender, *, overrides: Overrides | None = None
 ) -> bytes:
-    """One letter as PDF (the clerk's preview); exactly what the batch prints for it."""
-    return render_letters([letter], layout, sender, overrides=overrides, workers=1)
+    """One letter as PDF (the clerk's preview): a single document with the personal data placed
+    where a batch's overlay puts it (tests compare the two word by word)."""
+    _check([letter])
+    (body,) = _body_contexts([variant_of(letter)], sender, overrides)
+    body["stamp"] = overlay_context(letter, layout, sender)
+    return render_job(_job(layout, bodies=[body])).pdf
 
 
 # --- cover sheet and envelope test sheet ---------------------------------------------------------
@@ -250,9 +254,19 @@ def render_test_sheet(layout: LayoutConfig) -> bytes:
         ("h", left - 8, top), ("v", left, top - 8), ("h", right + 2, top), ("v", right, top - 8),
         ("h", left - 8, bottom), ("v", left, bottom + 2), ("h", right + 2, bottom), ("v", right, bottom + 2),
     ]  # fmt: skip
+    sample = LetterContent(
+        kind=LetterKind.ENROLLMENT,
+        letter_number="132101-2026-000000",
+        issue_date=date(2026, 1, 1),
+        deadline=date(2026, 2, 1),
+        postal_code="1840004",
+        address_lines=("東京都小金井市本町1丁目2番3号", "コーポ本町101"),
+        addressee_name="NGUYEN VAN AN",
+    )
     html = render_to_string(
         "letters/test_sheet.html",
         {
+            "o": overlay_context(sample, layout, Sender("", "", "", "", "")),
             "layout": layout,
             "text_box": layout.text_box_mm,
             "crop_marks": crop_marks,
@@ -261,4 +275,5 @@ def render_test_sheet(layout: LayoutConfig) -> bytes:
             "max_address_lines": max_address_lines(layout),
         },
     )
-    return render_job(RenderJob(html, "")).pdf
+    overlay_css = render_to_string("letters/overlay.css", {"g": geometry(layout), "layout": layout})
+    return render_job(RenderJob(html, overlay_css)).pdf

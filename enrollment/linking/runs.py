@@ -67,6 +67,7 @@ def match_start(*, batch: ImportBatch, user=None, dispatch: bool = True) -> Matc
         elif run.status == JobStatus.SUCCEEDED:
             return run
         MatchRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="")
+        run.status, run.error = JobStatus.RUNNING, ""
         if dispatch:
             transaction.on_commit(lambda: dispatch_pending(run.pk))
     jobs.job_start(run.job_id, total=run.chunks_total, message="突合の準備をしています")

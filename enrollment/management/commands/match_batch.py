@@ -27,7 +27,7 @@ class Command(BaseCommand):
         except runs.NotMatchable as exc:
             raise CommandError(str(exc)) from None
         if opts["workers"]:
-            while run.status == JobStatus.RUNNING:
+            while run.status in (JobStatus.QUEUED, JobStatus.RUNNING):
                 time.sleep(0.5)
                 run.refresh_from_db()
         else:

@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 except runs.NotMatchable as exc:
                     raise CommandError(f"{batch.source_name}: {exc}") from None
                 if opts["workers"]:
-                    while run.stage != run.Stage.DONE and run.status == "running":
+                    while run.status in ("queued", "running"):
                         time.sleep(0.5)
                         run.refresh_from_db()
                 else:

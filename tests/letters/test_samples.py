@@ -1,0 +1,18 @@
+"""The sample script writes a small PNG of page 1 for every kind and language (for people to look
+at the layout); here into a temporary directory, so the committed docs/letters/ stay as they are."""
+
+from __future__ import annotations
+
+from enrollment.letters import LANGUAGES
+from enrollment.letters.samples import SAMPLE_KINDS, write_pngs
+
+
+def test_sample_pngs_are_written_for_every_kind_and_language(tmp_path):
+    written = write_pngs(tmp_path)
+    assert sorted(p.name for p in written) == sorted(
+        f"{kind}_{lang}.png" for kind in SAMPLE_KINDS for lang in LANGUAGES
+    )
+    for path in written:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert 5_000 < len(data) <= 100_000, (path.name, len(data))
