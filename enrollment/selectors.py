@@ -77,11 +77,23 @@ def decision_for_record(*, user, record_id: int):
 
 def next_in_queue(*, user, after, **filters):
     """The item after `after` in the queue (or the first), so the next opens by itself."""
+    from django.db.models import Q
+
     queue = review_queue(user=user, **filters)
-    later = (
-        queue.filter(decided_at__gte=after.decided_at).exclude(pk=after.pk).filter(id__gt=after.pk).first()
-    )
+    later = queue.filter(
+        Q(decided_at__gt=after.decided_at) | Q(decided_at=after.decided_at, id__gt=after.pk)
+    ).first()
     return later or queue.exclude(pk=after.pk).first()
+
+
+def match_run_for_batch(*, batch):
+    from enrollment.models import MatchRun
+
+    return MatchRun.objects.select_related("job").filter(batch=batch).first()
+
+
+def match_events(*, decision):
+    return decision.events.select_related("actor").order_by("at", "id")
 
 
 def residents_by_ids(*, user, ids):

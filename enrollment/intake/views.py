@@ -15,7 +15,6 @@ from enrollment import selectors
 from enrollment.intake.filters import BatchFilter
 from enrollment.intake.forms import UploadForm
 from enrollment.linking import runs
-from enrollment.models import MatchRun
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
 from nhi_portal.intake import services
@@ -89,7 +88,7 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
                 batch.isa_records.select_related("decision").order_by("row_number"), 50
             ).get_page(self.request.GET.get("page"))
             context["records"] = records
-            context["match_run"] = _match_run(batch)
+            context["match_run"] = selectors.match_run_for_batch(batch=batch)
             if batch.data_month:
                 context["review_query"] = f"?month={batch.data_month:%Y-%m}"
             log_read(
@@ -126,13 +125,6 @@ class BatchRetryView(PortalPermissionRequiredMixin, View):
         services.batch_retry(batch=batch)
         messages.info(request, f"取込番号 {batch.pk} を再実行します。")
         return redirect("batch-detail", pk=batch.pk)
-
-
-def _match_run(batch: ImportBatch) -> MatchRun | None:
-    try:
-        return MatchRun.objects.select_related("job").get(batch=batch)
-    except MatchRun.DoesNotExist:
-        return None
 
 
 class BatchMatchView(PortalPermissionRequiredMixin, View):
