@@ -223,20 +223,33 @@ def case_close(*, case: ReminderCase, reason: str, note: str, user) -> ReminderC
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise CaseRefused("このケースはすでに完了しています。")
+    if case.state in (CaseState.EX_OFFICIO_PROPOSED, CaseState.EX_OFFICIO_APPROVED):
+        raise CaseRefused(
+            "職権喪失の手続中のケースは完了にできません。差し戻すか、基幹系への出力で完了させてください。"
+        )
     if reason not in CloseReason.values or reason == CloseReason.EX_OFFICIO:
         raise CaseRefused("完了の理由を選んでください。")
+    if reason == CloseReason.OTHER and not note.strip():
+        raise CaseRefused("理由が「その他」のときは内容を書いてください。")
     return _close(case, reason, user=user, note=note)
+
+
+def second_reminder_refusal(case: ReminderCase, today: date) -> str | None:
+    """Why a second reminder may not be queued now (None = it may)."""
+    if case.state != CaseState.LETTER_SENT:
+        return "再勧奨できるのは、勧奨通知を送付して回答を待っているケースだけです。"
+    if case.deadline is None or case.deadline >= today:
+        deadline = f"（{case.deadline:%Y-%m-%d}）" if case.deadline else ""
+        return f"回答期限{deadline}がまだ過ぎていません。期限の翌日から再勧奨できます。"
+    return None
 
 
 @transaction.atomic
 def case_queue_second(*, case: ReminderCase, user, today: date | None = None) -> Letter:
     """再勧奨: only after the first reminder's deadline has passed without a reply."""
-    today = today or timezone.localdate()
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
-    if case.state != CaseState.LETTER_SENT:
-        raise CaseRefused("再勧奨できるのは、勧奨通知を送付して回答を待っているケースだけです。")
-    if case.deadline is None or case.deadline >= today:
-        raise CaseRefused(f"回答期限（{case.deadline:%Y-%m-%d}）がまだ過ぎていません。")
+    if refusal := second_reminder_refusal(case, today or timezone.localdate()):
+        raise CaseRefused(refusal)
     letter = letter_queue(case=case, second=True)
     _move(case, CaseState.SECOND_QUEUED, "second_queued", user=user)
     return letter
@@ -276,14 +289,23 @@ def case_propose_ex_officio(
                  fields=["proposed_by", "proposed_at"])  # fmt: skip
 
 
+def ex_officio_approval_refusal(case: ReminderCase, user) -> str | None:
+    """Why this user may not approve (None = may). Permission is checked by the view as well."""
+    if case.state != CaseState.EX_OFFICIO_PROPOSED:
+        return "承認できるのは職権喪失の承認待ちのケースだけです。"
+    if case.proposed_by_id == user.pk:
+        return "提案した本人は承認できません。別の監督者が承認してください。"
+    if not user.has_perm("portal.approve_ex_officio"):
+        return "職権喪失を承認できるのは監督者だけです。"
+    return None
+
+
 @transaction.atomic
 def case_approve_ex_officio(*, case: ReminderCase, user, reason: str) -> ReminderCase:
     """A supervisor — never the person who proposed it — approves, with a written reason."""
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
-    if case.state != CaseState.EX_OFFICIO_PROPOSED:
-        raise CaseRefused("承認できるのは職権喪失の承認待ちのケースだけです。")
-    if case.proposed_by_id == user.pk:
-        raise CaseRefused("提案した本人は承認できません。別の監督者が承認してください。")
+    if refusal := ex_officio_approval_refusal(case, user):
+        raise CaseRefused(refusal)
     if not reason.strip():
         raise CaseRefused("承認の理由を書いてください。")
     case.approved_by, case.approved_at, case.approval_reason = user, timezone.now(), reason.strip()
@@ -364,6 +386,8 @@ def letter_record_returned(*, letter: Letter, user, returned_on: date, note: str
     letter = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
     if letter.status != LetterStatus.SENT:
         raise CaseRefused("返戻を記録できるのは送付済みの通知書だけです。")
+    if returned_on > timezone.localdate() or (letter.sent_on and returned_on < letter.sent_on):
+        raise CaseRefused("返戻日は送付日から今日までの日付にしてください。")
     letter.status, letter.returned_on, letter.return_note = LetterStatus.RETURNED, returned_on, note
     letter.save(update_fields=["status", "returned_on", "return_note"])
     case = letter.case

@@ -226,6 +226,10 @@ class MatchEvent(models.Model):
 
     class Meta:
         ordering = ["decision", "at", "id"]
+        indexes = [
+            models.Index(fields=["resident_before"], name="matchevent_before_idx"),
+            models.Index(fields=["resident_after"], name="matchevent_after_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.decision_id} {self.action}"

@@ -60,6 +60,10 @@ class Resident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "resident_code"], name="resident_code_unique"),
         ]
+        # The household box and letters to the head of household look people up by head code.
+        indexes = [
+            models.Index(fields=["municipality", "household_head_code"], name="resident_household_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident_code} {self.display_name}"

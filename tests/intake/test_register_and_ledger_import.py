@@ -150,7 +150,9 @@ def test_ledger_periods_upsert_by_number_and_acquired_date(municipality):
         [["20000001", "10000000001", "10000000001", "2025-04-01", "2026-10-15", "社保加入"]],
         mode="delta",
     )
-    assert second.summary == {"created": 0, "changed": 1, "unchanged": 0, "skipped": 0}
+    assert second.summary == {
+        "created": 0, "changed": 1, "unchanged": 0, "skipped": 0, "cases_closed_enrolled": 0, "cases_closed_withdrew": 0,
+    }  # fmt: skip
     period = NhiMembership.objects.get(insured_number="20000001")
     assert period.lost_date == date(2026, 10, 15)
     assert not period.is_active_on(date(2026, 10, 15))
