@@ -62,8 +62,16 @@ extras="test"
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
 if [ ! -f "$stamp" ]; then
   say "installing Python dependencies"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[$extras]"
+  # pip's output goes to a log (some machines' pip configuration warns once per package); it is
+  # shown only when the install fails.
+  for args in "--upgrade pip" "-e .[$extras]"; do
+    # shellcheck disable=SC2086
+    if ! .venv/bin/python -m pip install -q $args > .venv/pip.log 2>&1; then
+      grep -v "^WARNING: Location" .venv/pip.log >&2
+      echo "pip install $args failed (full log: .venv/pip.log)" >&2
+      exit 1
+    fi
+  done
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
