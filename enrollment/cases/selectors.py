@@ -41,6 +41,7 @@ SOURCE_LABELS = {
 # CaseEvent.action → what happened, in Japanese.
 ACTION_LABELS = {
     "opened": "ケースを作成",
+    "letter_printed": "通知書を印刷",
     "record_attached": "記録を追加",
     "letter_queued": "勧奨通知を印刷待ちに",
     "letter_sent": "通知書を送付",

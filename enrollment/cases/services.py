@@ -163,13 +163,29 @@ def _take_in(decision: MatchDecision, resident: Resident | None, insured: set[st
 
 @transaction.atomic
 def letters_mark_sent(*, letters, sent_on: date, user) -> int:
-    """The letters went into the post on `sent_on`: their deadlines start now."""
+    """The letters went into the post on `sent_on`. The deadline that counts is the one printed
+    on the paper (counted from the issue date); it must still leave the resident at least a
+    month (first reminder) or 14 days (second) from the sending date, or the letter has to be
+    printed again — the ex officio condition depends on it. Letters of cases closed since
+    printing stay 'printed' and do not move their case."""
+    letters = list(letters.select_related("case").select_for_update(of=("self",)))
+    late = [
+        letter.number
+        for letter in letters
+        if letter.status == LetterStatus.PRINTED
+        and _printed_deadline(letter) < deadline_for(sent_on, second=letter.second)
+    ]
+    if late:
+        raise CaseRefused(
+            f"印刷した回答期限まで、送付日から{'14日' if letters[0].second else '1か月'}を切る通知書があります"
+            f"（{late[0]} ほか{len(late) - 1}通）。送付日を見直すか、印刷し直してください。"
+        )
     count = 0
-    for letter in letters.select_related("case").select_for_update(of=("self",)):
-        if letter.status != LetterStatus.PRINTED:
+    for letter in letters:
+        if letter.status != LetterStatus.PRINTED or not letter.case.is_open:
             continue
         letter.status, letter.sent_on = LetterStatus.SENT, sent_on
-        letter.deadline = deadline_for(sent_on, second=letter.second)
+        letter.deadline = _printed_deadline(letter)
         letter.save(update_fields=["status", "sent_on", "deadline"])
         case = letter.case
         case.deadline = letter.deadline
@@ -184,6 +200,11 @@ def letters_mark_sent(*, letters, sent_on: date, user) -> int:
         )
         count += 1
     return count
+
+
+def _printed_deadline(letter: Letter) -> date:
+    """The deadline printed on the letter: counted from its issue date (set when printed)."""
+    return letter.deadline or deadline_for(letter.issue_date or timezone.localdate(), second=letter.second)
 
 
 @transaction.atomic

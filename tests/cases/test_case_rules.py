@@ -29,7 +29,7 @@ def open_from(municipality, annex=1, **record):
 
 def sent(case, *, on: date, user):
     letters = Letter.objects.filter(case=case, status=LetterStatus.QUEUED)
-    letters.update(status=LetterStatus.PRINTED)
+    letters.update(status=LetterStatus.PRINTED, issue_date=on)  # printed on the day it is sent
     services.letters_mark_sent(
         letters=Letter.objects.filter(case=case, status=LetterStatus.PRINTED), sent_on=on, user=user
     )

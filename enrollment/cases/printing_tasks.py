@@ -1,0 +1,24 @@
+"""Celery task of letter printing: render one print batch. It takes the batch id, calls the
+service and is safe to run twice (a batch already rendered, or held by another worker, is left
+alone; a worker lost midway leaves nothing behind, and the redelivered task renders it again).
+
+Where to run it: the letter engine lays a big batch out in worker processes, which a Celery
+prefork child (a daemonic process) may not start — there the batch renders on one core. Route
+this task to its own queue on a worker that may start processes, e.g.
+
+    CELERY_TASK_ROUTES = {"enrollment.cases.printing_tasks.render_print_batch_task": {"queue": "letters"}}
+    celery -A nhi_portal worker -Q letters -P solo        # or -P threads --concurrency=1
+
+so a 10,000-letter batch uses both cores; without the route it runs, slower, on the default queue.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from enrollment.cases import printing
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def render_print_batch_task(batch_id: int) -> str:
+    return printing.print_batch_render(batch_id=batch_id).status
