@@ -33,10 +33,11 @@ def live_progress(job: Job) -> dict:
 
 
 def job_create(*, kind: str, municipality_id: int, title: str, user=None, total: int = 0, params=None) -> Job:
+    limit = Job._meta.get_field("title").max_length
     return Job.objects.create(
         kind=kind,
         municipality_id=municipality_id,
-        title=title,
+        title=title if len(title) <= limit else title[: limit - 1] + "…",
         created_by=user if user is not None and user.is_authenticated else None,
         total=total,
         params=params or {},

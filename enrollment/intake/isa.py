@@ -79,19 +79,23 @@ class IsaImporter:
         batch.annex = annex
         return table
 
+    def event_source(self, batch) -> str:
+        """The file column the event date comes from."""
+        return EVENT_COLUMNS[batch.annex].key
+
     def checks(self, batch) -> dict[str, Check]:
         now = localdate()
         return {
-            "name": Check(name_alpha_cell, many=name_alpha_cells),
+            "name": Check(name_alpha_cell, many=name_alpha_cells, max_length=200),
             "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
-            "address": Check(address_cell, many=address_cells),
+            "address": Check(address_cell, many=address_cells, max_length=300),
             "sex": Check(sex_cell, cached=True),
             "birth_date": Check(date_cell(not_after=now, not_before=OLDEST_BIRTH), pa.date32(), cached=True),
             "event_date": Check(
                 date_cell(not_after=now, not_before=OLDEST_EVENT),
                 pa.date32(),
                 cached=True,
-                source=EVENT_COLUMNS[batch.annex].key,
+                source=self.event_source(batch),
             ),
         }
 
@@ -171,6 +175,9 @@ class PensionListImporter(IsaImporter):
     def open(self, stream, *, batch) -> CsvSource:
         batch.annex = self.annex
         return CsvSource(stream, PENSION_COLUMNS, what=self.what)
+
+    def event_source(self, batch) -> str:
+        return "lost_date"
 
     def checks(self, batch) -> dict[str, Check]:
         checks = super().checks(batch)

@@ -60,7 +60,7 @@ class LedgerImporter:
             "household_head_code": Check(digits_cell(length=11, label="世帯主の住民票コード")),
             "acquired_date": Check(date_cell(not_after=now, not_before=OLDEST), pa.date32(), cached=True),
             "lost_date": Check(date_cell(allow_empty=True, not_before=OLDEST), pa.date32(), cached=True),
-            "lost_reason": Check(text_cell, cached=True),
+            "lost_reason": Check(text_cell, cached=True, max_length=40),
         }
         caches: dict = {}
         problems: list = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from enrollment.models import IsaRecord
@@ -19,7 +20,9 @@ class ImportIssueSerializer(serializers.ModelSerializer):
 class ImportBatchSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None, read_only=True)
+    uploaded_by = serializers.CharField(
+        source="uploaded_by.username", default=None, read_only=True, allow_null=True
+    )
     job_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -44,11 +47,24 @@ class ImportBatchDetailSerializer(ImportBatchSerializer):
 class UploadInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PEOPLE_KINDS)
     file = serializers.FileField()
-    annex = serializers.ChoiceField(choices=[1, 2, 3], required=False, allow_null=True)
+    annex = serializers.ChoiceField(choices=[1, 2, 3], required=False)
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.DELTA)
-    data_month = serializers.DateField(
-        required=False, allow_null=True, help_text="The first day of the month."
-    )
+    data_month = serializers.DateField(required=False, help_text="The first day of the month.")
+
+    def validate_file(self, value):
+        if value.size == 0:
+            raise serializers.ValidationError("空のファイルです。中身のあるCSVを選んでください。")
+        if value.size > settings.NHI_MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(
+                f"ファイルが大きすぎます（上限 {settings.NHI_MAX_UPLOAD_BYTES // (1024 * 1024)} MB）。"
+                "夜間バッチの受信フォルダを使ってください。"
+            )
+        return value
+
+    def validate_data_month(self, value):
+        if value is not None and value.day != 1:
+            raise serializers.ValidationError("対象月は月の1日の日付で指定してください（例 2026-10-01）。")
+        return value
 
 
 class UploadOutputSerializer(serializers.Serializer):

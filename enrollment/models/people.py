@@ -152,12 +152,12 @@ class IsaRecord(models.Model):
     row_number = models.PositiveIntegerField(_("データ行番号"))  # 1-based data row in the source file
     line_number = models.PositiveIntegerField(_("行"))  # physical line, header = 1
     annex = models.PositiveSmallIntegerField(_("別紙"), choices=Annex.choices)
-    raw_name = models.CharField(max_length=300, null=True, blank=True)
-    raw_lg_code = models.CharField(max_length=60, null=True, blank=True)
-    raw_address = models.CharField(max_length=400, null=True, blank=True)
-    raw_sex = models.CharField(max_length=60, null=True, blank=True)
-    raw_birth_date = models.CharField(max_length=60, null=True, blank=True)
-    raw_event_date = models.CharField(max_length=60, null=True, blank=True)
+    raw_name = models.TextField(null=True, blank=True)
+    raw_lg_code = models.TextField(null=True, blank=True)
+    raw_address = models.TextField(null=True, blank=True)
+    raw_sex = models.TextField(null=True, blank=True)
+    raw_birth_date = models.TextField(null=True, blank=True)
+    raw_event_date = models.TextField(null=True, blank=True)
     name = models.CharField(_("氏名（英字）"), max_length=200, blank=True)
     lg_code = models.CharField(_("地方公共団体コード"), max_length=6, blank=True)
     address = models.CharField(_("住居地"), max_length=300, blank=True)

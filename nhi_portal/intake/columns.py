@@ -135,6 +135,7 @@ class Check:
     source: str = ""  # the table column it reads, when it differs from the field name
     many: ManyFn | None = None  # a whole-column version of fn (for nearly-unique columns)
     fast: str = ""  # regex of values already clean (see map_column)
+    max_length: int = 0  # longest clean value the database column holds (0: no limit)
 
 
 @dataclass
@@ -156,5 +157,21 @@ def validate_slice(part, checks: dict[str, Check], *, label_of, caches: dict[str
             raw[name], check.fn, type=check.type, cache=cache, many=check.many, fast=check.fast
         )
         found.add(cells, raw[name], field_name=name, label=label_of(key))
+        if check.max_length and len(cells.values):
+            cells.values = _limit_length(
+                cells.values, check.max_length, found, raw[name], name, label_of(key)
+            )
         clean[name] = cells.values
     return Validated(found, raw, clean)
+
+
+def _limit_length(
+    values: pa.Array, limit: int, found: RowProblems, raw: pa.Array, name: str, label: str
+) -> pa.Array:
+    """A value longer than its column can hold is a row problem (stored empty), not a failed import."""
+    too_long = pc.fill_null(pc.greater(pc.utf8_length(values), limit), False)
+    if not pc.any(too_long).as_py():
+        return values
+    rows = np.flatnonzero(too_long.to_numpy(zero_copy_only=False)).tolist()
+    found.add_rows(rows, raw, field_name=name, label=label, reason=f"長すぎます（{limit}文字まで）")
+    return pc.if_else(too_long, pa.scalar("", values.type), values)

@@ -63,13 +63,17 @@ def _reject_binary(block: bytes, lines: _Lines, first: bool) -> None:
             )
 
 
-def _reject_inner_bom(text: str, lines: _Lines) -> None:
+def _reject_inner_bom(text: str, lines: _Lines, *, at_line_start: bool) -> None:
+    """A BOM at the start of a line means a second file was glued on. One inside a value is
+    only an invisible character (cell cleaning removes it, with a warning)."""
     at = text.find("\ufeff")
-    if at >= 0:
-        raise FileRejected(
-            "ファイルの途中にBOM（先頭を示す印）があります。複数のファイルをつなげていませんか。一つずつ取り込んでください。",
-            line=lines.before + text.count("\n", 0, at) + 1,
-        )
+    while at >= 0:
+        if (at == 0 and at_line_start) or (at > 0 and text[at - 1] == "\n"):
+            raise FileRejected(
+                "ファイルの途中にBOM（先頭を示す印）があります。複数のファイルをつなげていませんか。一つずつ取り込んでください。",
+                line=lines.before + text.count("\n", 0, at) + 1,
+            )
+        at = text.find("\ufeff", at + 1)
 
 
 def _reject_utf8_lines_in_cp932(block: bytes, lines: _Lines) -> None:
@@ -99,6 +103,30 @@ def _reject_utf8_lines_in_cp932(block: bytes, lines: _Lines) -> None:
                 "Shift_JISのファイルにUTF-8の行が混ざっています。文字コードを一つにそろえて保存し直してください。",
                 line=lines.at(block, start),
             )
+
+
+class _MixedCheck:
+    """Runs the UTF-8-inside-Shift_JIS check on whole lines only: a block boundary can split a
+    Shift_JIS character, and half of one can look like UTF-8."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.lines = _Lines()
+
+    def skip(self, block: bytes) -> None:
+        self.check(block, only_track=True)
+
+    def check(self, block: bytes, *, only_track: bool = False) -> None:
+        data = self.carry + block
+        cut = data.rfind(b"\n") + 1
+        whole, self.carry = data[:cut], data[cut:]
+        if whole and not only_track:
+            _reject_utf8_lines_in_cp932(whole, self.lines)
+        self.lines.before += whole.count(b"\n")
+
+    def finish(self) -> None:
+        if self.carry:
+            _reject_utf8_lines_in_cp932(self.carry, self.lines)
 
 
 class Utf8Blocks:
@@ -133,6 +161,8 @@ class Utf8Blocks:
         decoder = codecs.getincrementaldecoder("utf-8")("strict") if has_bom else None
         first = True
         meaningful = False
+        at_line_start = False  # the file's own first line may start with a BOM (skipped above)
+        mixed = _MixedCheck()
         while block := stream.read(self._block_size):
             self.bytes_read += len(block)
             _reject_binary(block, lines, first)
@@ -140,6 +170,8 @@ class Utf8Blocks:
             meaningful = meaningful or bool(block.strip())
             if encoding is None and block.isascii():
                 lines.before += block.count(b"\n")
+                at_line_start = block.endswith(b"\n")
+                mixed.skip(block)
                 yield block
                 continue
             if encoding is None:
@@ -152,14 +184,17 @@ class Utf8Blocks:
                     if encoding == "cp932":
                         raise _undecodable(lines.at(block, exc.start)) from None
                     raise FileRejected(_MIXED_UTF8_FIRST, line=lines.at(block, exc.start)) from None
-            _reject_inner_bom(text, lines)
+            _reject_inner_bom(text, lines, at_line_start=at_line_start)
+            at_line_start = block.endswith(b"\n")
             if encoding == "cp932":
-                _reject_utf8_lines_in_cp932(block, lines)
+                mixed.check(block)
                 out = text.encode("utf-8")
             else:
                 out = block
             lines.before += block.count(b"\n")
             yield out
+        if encoding == "cp932":
+            mixed.finish()
         if decoder is not None:
             try:
                 decoder.decode(b"", final=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,8 +33,16 @@ csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 def normalize_header(value: str) -> str:
-    text = unicodedata.normalize("NFKC", value).strip().strip("\ufeff").lower()
-    return "".join(text.split())
+    """Width, case and spaces do not matter in a header. Repeated until nothing changes (lower-casing
+    or removing spaces can leave text that NFKC changes again), so it is idempotent."""
+    text = value
+    for _ in range(4):
+        before = text
+        text = "".join(unicodedata.normalize("NFKC", text).strip().strip("\ufeff").lower().split())
+        text = unicodedata.normalize("NFKC", text)
+        if text == before:
+            break
+    return text
 
 
 @dataclass(frozen=True)
@@ -151,14 +160,24 @@ class CsvSource:
         self._blocks = _line_blocks(iter(self._utf8), block_bytes)
         self.rows_read = 0
         data, _, is_last = next(self._blocks)
-        self.header_line, header_end = _find_header(data)
+        self.header_line, header_start, header_end = _find_header(data)
+        header_text = data[header_start:header_end].rstrip(b"\r\n")
+        if b"\r" in header_text:
+            raise FileRejected(
+                "改行がCR（古いMacの形式）だけのファイルは読めません。改行をCRLFかLFにして保存し直してください。",
+                line=self.header_line,
+            )
         try:
-            header = next(csv.reader([data[:header_end].decode("utf-8").rstrip("\r\n")], strict=True))
+            header = next(csv.reader([header_text.decode("utf-8")], strict=True))
         except (csv.Error, StopIteration):
             raise FileRejected("見出し行がCSVとして読めません。", line=self.header_line) from None
         self.width = len(header)
         self._mapped = match_header(header, spec, what=what, line=self.header_line)
         self.columns: list[Column] = [c for c in self._mapped if c is not None]
+        # Messages name the column as the file writes it (生年月日, not birth_date).
+        self._labels = {
+            c.key: header[i].strip() or c.label for i, c in enumerate(self._mapped) if c is not None
+        }
         first_body_line = self.header_line + 1
         self._first_body: tuple[bytes, int, bool] | None = (data[header_end:], first_body_line, is_last)
 
@@ -174,7 +193,7 @@ class CsvSource:
         return any(c.key == key for c in self.columns)
 
     def label_of(self, key: str) -> str:
-        return next((c.label for c in self.columns if c.key == key), key)
+        return self._labels.get(key) or next((c.label for c in self.columns if c.key == key), key)
 
     def slices(self) -> Iterator[Slice]:
         first, self._first_body = self._first_body, None
@@ -236,14 +255,15 @@ def _safe_cut(buffer: bytes) -> int:
     return cut
 
 
-def _find_header(data: bytes) -> tuple[int, int]:
-    """(line number of the header, byte offset just after it), skipping blank lines before it."""
+def _find_header(data: bytes) -> tuple[int, int, int]:
+    """(line number of the header, byte offsets of its start and just after it), skipping blank
+    lines before it."""
     offset, line = 0, 1
     while True:
         end = data.find(b"\n", offset)
         end = len(data) if end < 0 else end + 1
         if data[offset:end].strip():
-            return line, end
+            return line, offset, end
         if end >= len(data):
             raise FileRejected("見出し行がありません。ファイルが空か、CSVではありません。")
         offset, line = end, line + 1
@@ -259,6 +279,9 @@ def _parse_block(
             arrays = _read_arrow(body, width)
         except pa.ArrowInvalid:
             arrays = None
+        # One row per physical line, or a quoted line break fooled Arrow: the exact path knows.
+        if arrays is not None and len(arrays[0]) != body.rstrip(b"\r\n").count(b"\n") + 1:
+            arrays = None
         if arrays is not None:
             lines = np.arange(first_line, first_line + len(arrays[0]), dtype=np.int64)
             _check_field_lengths(arrays, lines)
@@ -266,8 +289,15 @@ def _parse_block(
     return _read_exact(body.decode("utf-8"), width, first_line - 1, is_last=is_last)
 
 
+# A quote inside a value that is not itself quoted (or text after a closing quote): Arrow is
+# lenient there and the csv module is not, so such a block takes the exact path.
+_STRAY_QUOTE = re.compile(rb'(?<![,\n"])"(?![",\r\n])')
+
+
 def _fast_path_possible(body: bytes) -> bool:
     body = body.rstrip(b"\r\n")
+    if b'"' in body and _STRAY_QUOTE.search(body):
+        return False
     return (
         bool(body)
         and b"\n\n" not in body

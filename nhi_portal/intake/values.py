@@ -11,14 +11,14 @@ from nhi_portal.domain.codes import lg_code_problem
 from nhi_portal.domain.wareki import DateProblem, parse_date
 
 # Invisible characters that survive copy-paste: zero-width spaces/joiners, BOM, bidi marks.
-_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 # C0/C1 control characters (tab/newline included: a cell should never hold them).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Private-use characters: user-defined 外字 of CP932 and bytes CP932 maps there (0xA0, 0xFD-0xFF).
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # Any of the above: one search decides whether a non-ASCII cell needs the careful path.
 _SPECIAL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ue000-\uf8ff]"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ue000-\uf8ff]"
 )
 _FORMULA_START = ("=", "+", "@", "-")
 _INTEGER = re.compile(r"-?\d+")

@@ -327,8 +327,6 @@ def isa_cases() -> None:
         + '"NGUYEN" VAN AN,132101,東京都小金井市本町1-2-3,男,19980412,20261001\r\n'.encode("cp932"),
         'text after a closing quote ("NGUYEN" VAN AN)',
         **rejected("引用符", line=2),
-        bug='Arrow\'s fast path accepts "NGUYEN" VAN AN as NGUYEN VAN AN while the csv path rejects it: '
-        "the outcome depends on whether the file has a blank line somewhere",
     )
     add(
         "isa",
@@ -386,8 +384,6 @@ def isa_cases() -> None:
         csv_bytes(ISA_HEADER, ISA_GOOD, newline="\r"),
         "classic Mac line ends (CR only)",
         **rejected("改行", line=1),
-        bug="a CR-only file is refused as 見出し行がCSVとして読めません: the reason should say the line ends "
-        "are CR only (or the file should be read; table.py's docstring says lone CR line ends are handled)",
     )
     add(
         "isa",
@@ -396,8 +392,6 @@ def isa_cases() -> None:
         "two blank lines before the header",
         outcome="imported",
         stored=3,
-        bug="blank lines before the header are refused (見出し行がCSVとして読めません, 3行目): "
-        "CsvSource parses data[:header_end] from offset 0, blank lines included",
     )
     add(
         "isa",
@@ -490,8 +484,6 @@ def isa_cases() -> None:
         ),
         "U+FEFF (zero-width no-break space) inside an address, not at the start of a line",
         **attention([(3, ADDRESS, "見えない文字", "warning")], stored=2),
-        bug="any U+FEFF rejects the file as a BOM in the middle (複数のファイルをつなげていませんか) although "
-        "clean_text removes it from a cell with a warning; only a BOM at the start of a line means glued files",
     )
     add("isa", "right_to_left_marks.csv", csv_bytes(ISA_HEADER, [
         ["\u202eNGUYEN VAN AN", LG, "東京都小金井市本町1-2-3", "男", "19980412", "20261001"],
@@ -526,8 +518,6 @@ def isa_cases() -> None:
         ),
         "a quoted line break in an address, then a bad date on the next row (physical line 4)",
         **attention([(2, ADDRESS, "制御文字", "error"), (4, BIRTH, "存在しない日付", "error")], stored=2),
-        bug="a quoted line break makes the next rows' lines one short (Arrow's fast path numbers rows, not "
-        "physical lines: the bad date is reported on line 3 instead of 4)",
     )
     add("isa", "sex_values.csv", csv_bytes(ISA_HEADER, [
         ["NGUYEN VAN AN", LG, "東京都小金井市本町1-2-3", "9", "19980412", "20261001"],
@@ -553,8 +543,6 @@ def isa_cases() -> None:
         csv_bytes(ISA_HEADER, [["NGUYEN " * 40 + "AN", *ISA_GOOD[0][1:]]]),
         "a 282-character name (within the CSV limit, beyond the column's 200)",
         **attention([(2, NAME, "長すぎ", "error")], stored=1),
-        bug="a Latin name longer than IsaRecord.name (200) is not a row problem: on PostgreSQL the COPY fails "
-        "(DataError) and the batch fails with 予期しないエラー, no line or column",
     )
     add(
         "isa",
@@ -564,9 +552,6 @@ def isa_cases() -> None:
         **attention(
             [(2, SEX, "性別として読めません", "error"), (2, BIRTH, "日付として読めません", "error")], stored=1
         ),
-        bug="raw values longer than the raw_* columns (60) make the COPY fail on PostgreSQL: "
-        "予期しないエラー instead of row problems",
-        bug_on="postgresql",
     )
 
 
@@ -624,7 +609,6 @@ def residents_cases() -> None:
         data(good, newline="\r"),
         "CR-only line ends",
         **rejected("改行", line=1),
-        bug="a CR-only file is refused as 見出し行がCSVとして読めません (see the ISA case)",
     )
     add(
         "residents",
@@ -699,8 +683,6 @@ def residents_cases() -> None:
         data([resident_row("10000000001", name_kanji="山" * 150)]),
         "a 150-character kanji name (Resident.name_kanji holds 120)",
         **attention([(2, "name_kanji", "長すぎ", "error")], stored=0),
-        bug="a value longer than the Resident column is not a row problem: on PostgreSQL the COPY fails "
-        "(DataError) and the batch fails with 予期しないエラー, no line or column",
     )
     japanese = csv_bytes(
         ["住民票コード", "氏名英字", "氏名カナ", "氏名漢字", "性別", "生年月日", "国籍", "在留資格",
@@ -713,7 +695,6 @@ def residents_cases() -> None:
         japanese,
         "Japanese headers (CP932); a bad date must be reported under the file's own column name",
         **attention([(3, "生年月日", "存在しない日付", "error")], stored=1),
-        bug="row problems name the documented column (birth_date), not the header the file has (生年月日)",
     )
 
 
@@ -807,8 +788,6 @@ def ledger_cases() -> None:
         ),
         "a 46-character lost_reason (NhiMembership.lost_reason holds 40)",
         **attention([(2, "lost_reason", "長すぎ", "error")], stored=0),
-        bug="a lost_reason longer than 40 characters makes the COPY fail on PostgreSQL (DataError): "
-        "予期しないエラー instead of a row problem",
     )
     add("nhi_ledger", "all_cells_empty_row.csv", data([ledger_row("20000001"), [""] * 6]),
         "a row of empty cells (,,,,,)",
@@ -816,12 +795,6 @@ def ledger_cases() -> None:
             (3, "insured_number", "英数字20文字以内", "error"), (3, "resident_code", "空です", "error"),
             (3, "household_head_code", "空です", "error"), (3, "acquired_date", "日付が空です", "error"),
         ], stored=1))  # fmt: skip
-
-
-PENSION_BUG = (
-    "every pension list import fails (予期しないエラー, KeyError: 21/22): IsaImporter.checks looks up "
-    "EVENT_COLUMNS[batch.annex] before PensionListImporter.checks replaces the event date check"
-)
 
 
 def pension_cases() -> None:
@@ -839,7 +812,7 @@ def pension_cases() -> None:
                 (3, lost, "古すぎる日付", "error"),
                 (4, birth, "令和0年という年はありません", "error"), (4, lost, "未来の日付", "error"),
                 (5, address, "住所が空です", "error"), (5, lost, "平成の期間", "error"),
-            ], stored=4), bug=PENSION_BUG)  # fmt: skip
+            ], stored=4))  # fmt: skip
     add(
         "pension_cat2_lost",
         "missing_lost_date_column.csv",
@@ -867,7 +840,6 @@ def pension_cases() -> None:
         csv_bytes(PENSION_HEADER, [PENSION_GOOD[0], PENSION_GOOD[1][:4]], final_newline=False),
         "cut off in the last row",
         **rejected("途中で切れて", line=3),
-        bug=PENSION_BUG,
     )
     add(
         "pension_cat13_lost",
@@ -875,7 +847,6 @@ def pension_cases() -> None:
         csv_bytes(PENSION_HEADER, []),
         "header only",
         **rejected("データ行がありません"),
-        bug=PENSION_BUG,
     )
     add(
         "pension_cat13_lost",
@@ -921,7 +892,6 @@ def pension_cases() -> None:
         **attention(
             [(2, name, "見えない文字", "warning"), (2, address, "見えない文字", "warning")], stored=1
         ),
-        bug=PENSION_BUG,
     )
 
 

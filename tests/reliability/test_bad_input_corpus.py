@@ -244,7 +244,6 @@ def test_a_100_mb_single_line_is_refused_naming_its_line(municipality, tmp_path)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["pension_cat2_lost", "pension_cat13_lost"])
-@pytest.mark.xfail(strict=True, reason="BUG: pension lists never import (KeyError in IsaImporter.checks)")
 def test_a_valid_pension_list_imports(kind, municipality):
     header = "氏名（英字）,性別,生年月日,住所,資格喪失年月日\r\n"
     data = (header + "NGUYEN VAN AN,男,19980412,東京都小金井市本町1-2-3,20260915\r\n").encode("cp932")
@@ -322,12 +321,6 @@ def test_a_file_name_with_markup_is_shown_as_text(clerk):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an empty file among several uploaded at once is refused with Django's generic "
-    "添付ファイルの中身が空でした。 without its name: FileField refuses empty files before "
-    "UploadForm.clean_files (whose message names the file) runs",
-)
 def test_an_empty_file_among_several_is_named(clerk):
     good = (CORPUS / "isa" / "dates.csv").read_bytes()
     files = [SimpleUploadedFile("annex1.csv", good), SimpleUploadedFile("annex2_empty.csv", b"")]
@@ -381,11 +374,6 @@ def test_corpus_file_through_the_api_upload(entry, clerk, request):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the API upload does not apply NHI_MAX_UPLOAD_BYTES (only the upload form checks it): "
-    "a file over the limit is received and imported",
-)
 def test_the_api_refuses_a_file_over_the_upload_limit(clerk, settings):
     settings.NHI_MAX_UPLOAD_BYTES = 256
     data = (CORPUS / "isa" / "dates.csv").read_bytes()
@@ -404,15 +392,7 @@ LONG_NAME = "令和8年10月分_特定技能外国人の情報_別紙1_" + "小�
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("via", ["browser", "api"])
-def test_a_long_file_name_is_not_a_server_error(via, clerk, request):
-    if connection.vendor == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: batch_receive writes Job.title = f'{filename} の取込' into a 200-character "
-                "column; a file name over 196 characters is a DataError and a 500",
-            )
-        )
+def test_a_long_file_name_is_not_a_server_error(via, clerk):
     assert 196 < len(LONG_NAME) <= 255  # Django keeps upload names up to 255 characters
     data = (CORPUS / "isa" / "dates.csv").read_bytes()
     if via == "browser":

@@ -199,13 +199,6 @@ def test_any_valid_shift_jis_csv_reads_back_to_its_cells(rows, terminator):
     assert cells == rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the UTF-8-in-Shift_JIS check looks at each raw block on its own; a block that starts "
-    "inside a character (ゅ = 82 E3) can begin with bytes that read as UTF-8 (E3 82 9F), and a clean "
-    "Shift_JIS file is refused as mixed. Shown with 16-byte blocks; with the real 8 MB blocks it "
-    "happens when a block boundary splits such a character",
-)
 def test_a_shift_jis_file_read_in_blocks_is_not_called_mixed():
     rows = [["0,ぁ", ",ゅぁ", ""]]
     data = _write(rows, terminator="\n").encode("cp932")
@@ -213,11 +206,6 @@ def test_a_shift_jis_file_read_in_blocks_is_not_called_mixed():
     assert _read(data, block_bytes=16)[0] == rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a quoted line break the rows that follow are numbered one line short "
-    "(Arrow's fast path numbers rows, not physical lines), so their problems name the wrong line",
-)
 @SLOW
 @given(
     rows=_rows(round_trip_cell.filter(lambda s: "\r" not in s)), terminator=st.sampled_from(["\r\n", "\n"])
@@ -344,23 +332,7 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 _CONTROL_OR_BIDI = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
 
 
-@pytest.mark.parametrize(
-    "mark",
-    [
-        pytest.param(
-            ch,
-            id=f"U+{ord(ch):04X}",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: U+061C ARABIC LETTER MARK (a bidi control) is not in values._INVISIBLE: "
-                "it stays in names and addresses without a warning",
-            )
-            if ch == "\u061c"
-            else (),
-        )
-        for ch in BIDI_CONTROLS
-    ],
-)
+@pytest.mark.parametrize("mark", [pytest.param(ch, id=f"U+{ord(ch):04X}") for ch in BIDI_CONTROLS])
 def test_every_bidi_control_is_removed_with_a_warning(mark):
     value, problems = values.address_cell(f"東京都{mark}小金井市本町1-2-3")
     assert value == "東京都小金井市本町1-2-3"
@@ -390,12 +362,6 @@ def test_normalize_header_is_idempotent(raw):
     assert normalize_header(once) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalize_header lower-cases and removes whitespace after NFKC, which can leave the text "
-    "unnormalised: 'a \\u0301' and 'A´' → 'a\\u0301' (→ 'á' the second time); 'İ\\u0327' → "
-    "'i\\u0307\\u0327' (marks out of canonical order)",
-)
 @pytest.mark.parametrize(
     "raw",
     ["a \u0301", "A\u00b4", "\u0130\u0327"],
