@@ -24,6 +24,11 @@ class EnrollmentConfig(AppConfig):
 
         register_step(Step("match", "突合", 20, match_step))
 
+        from enrollment.linking.runs import redispatch_stalled
+        from nhi_portal.registry_hooks import register_watchdog
+
+        register_watchdog("match", redispatch_stalled)
+
         from enrollment.cases.nightly import cases_step
 
         register_step(Step("cases", "ケース作成・通知書の準備", 30, cases_step))

@@ -8,3 +8,7 @@ class PortalConfig(AppConfig):
     label = "portal"
     verbose_name = "ポータル基盤"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Sign-in, sign-out, failures and lockouts: session clock, 2FA opt-in, SecurityEvent.
+        from nhi_portal.security import signals  # noqa: F401

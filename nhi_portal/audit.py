@@ -1,10 +1,15 @@
 """The access log (閲覧記録): every read of a person's data writes exactly one entry, with ids
-only — never names or other personal values."""
+only — never names or other personal values. Exports also record the SHA-256 of what left the
+portal (`log_export`)."""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
 from collections.abc import Iterable
+
+from django.conf import settings
 
 from nhi_portal.models import AccessLog
 
@@ -20,13 +25,49 @@ class Purpose:
     ARREARS = "arrears"  # 滞納管理
     AUDIT = "audit"  # 監査
     LETTERS = "letters"  # 通知書
+    ADMINISTRATION = "administration"  # システム管理
+
+
+PURPOSE_LABELS = {
+    Purpose.ENROLLMENT: "加入促進",
+    Purpose.REVIEW: "突合審査",
+    Purpose.IMPORT_CHECK: "取込確認",
+    Purpose.ARREARS: "滞納管理",
+    Purpose.AUDIT: "監査",
+    Purpose.LETTERS: "通知書",
+    Purpose.ADMINISTRATION: "システム管理",
+}
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or — behind NHI_TRUSTED_PROXY_COUNT reverse proxies —
+    the address that many hops from the right of X-Forwarded-For (the part the proxies wrote)."""
+    proxies = getattr(settings, "NHI_TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            found = _valid_ip(hops[-proxies])
+            if found:
+                return found
+    return _valid_ip(request.META.get("REMOTE_ADDR", "")) or None
 
 
-def log_read(request, *, action: str, purpose: str, object_type: str, ids: Iterable[int]) -> AccessLog | None:
+def log_read(
+    request,
+    *,
+    action: str,
+    purpose: str,
+    object_type: str,
+    ids: Iterable[int],
+    content_sha256: str = "",
+) -> AccessLog | None:
     """Record one read. `ids` are primary keys of the people (or records) shown."""
     user = request.user
     if not user.is_authenticated or not user.municipality_id:
@@ -43,4 +84,40 @@ def log_read(request, *, action: str, purpose: str, object_type: str, ids: Itera
         object_ids=id_list,
         person_count=len(id_list),
         path=request.path[:300],
+        content_sha256=content_sha256,
     )
+
+
+def sha256_of(content: bytes | Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    if isinstance(content, bytes | bytearray | memoryview):
+        digest.update(content)
+    else:
+        for block in content:
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def log_export(
+    request,
+    *,
+    action: str,
+    purpose: str,
+    object_type: str,
+    ids: Iterable[int],
+    content: bytes | None = None,
+    sha256: str = "",
+) -> AccessLog | None:
+    """Record one export (a CSV or PDF download): like `log_read`, plus the SHA-256 of exactly the
+    bytes handed out — give `content`, or `sha256` when the file's hash is already stored (a PDF
+    batch, an export file). One entry per download."""
+    if content is not None:
+        sha256 = sha256_of(content)
+    if not sha256:
+        raise ValueError("log_export needs the content or its SHA-256")
+    entry = log_read(
+        request, action=action, purpose=purpose, object_type=object_type, ids=ids, content_sha256=sha256
+    )
+    if entry is not None:
+        logger.info("export %s: %s people, sha256 %s", action, entry.person_count, sha256)
+    return entry

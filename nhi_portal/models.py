@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from nhi_portal.domain.codes import lg_code_problem
@@ -100,10 +101,22 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # Part of the session auth hash: bumping it ends every session of the user ("sign out
+    # everywhere", nhi_portal.security.sessions.sign_out_everywhere).
+    session_generation = models.PositiveIntegerField(_("セッション世代"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("職員")
         verbose_name_plural = _("職員")
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers the password only; ours also covers the session generation.
+        return salted_hmac(
+            "nhi_portal.models.User.get_session_auth_hash",
+            f"{self.password}\x00{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self) -> None:
         super().clean()
@@ -189,6 +202,22 @@ class AppendOnlyError(Exception):
     pass
 
 
+class AppendOnlyModel(models.Model):
+    """Rows are written once: `save()` of an existing row and `delete()` raise (a PostgreSQL trigger
+    refuses UPDATE and DELETE as well, migration portal.0003)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError(f"{self._meta.verbose_name} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} cannot be deleted")
+
+
 class AccessLog(models.Model):
     """Append-only record of one read of personal data (閲覧記録): who, when, from where, whom
     (ids only, never personal values), what action and for what purpose."""
@@ -204,6 +233,8 @@ class AccessLog(models.Model):
     object_ids = models.JSONField(_("対象ID"), default=list)
     person_count = models.PositiveIntegerField(_("対象人数"), default=0)
     path = models.CharField(max_length=300, blank=True)
+    # Exports (CSV, PDF batches): the SHA-256 of exactly what left the portal (nhi_portal.audit.log_export).
+    content_sha256 = models.CharField(_("出力内容のハッシュ（SHA-256）"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("閲覧記録")
@@ -408,3 +439,117 @@ class NightlyRun(models.Model):
 
     def step_state(self, name: str) -> dict:
         return next((s for s in self.steps if s["name"] == name), {})
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("作成")
+    UPDATE = "update", _("変更")
+    DELETE = "delete", _("削除")
+    PURGE = "purge", _("保存期間経過による削除")
+
+
+class ChangeLog(AppendOnlyModel):
+    """Append-only record of one change (変更記録): who changed which field of which object from
+    what to what, when, under which request. Written by `nhi_portal.changelog.log_change` in the
+    same transaction as the change (services, the admin site, the retention purge)."""
+
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(_("操作"), max_length=10, choices=ChangeAction.choices)
+    model = models.CharField(_("対象の種類"), max_length=80)  # app_label.model_name
+    object_id = models.CharField(_("対象ID"), max_length=64)
+    field = models.CharField(_("項目"), max_length=80, blank=True)
+    old_value = models.TextField(_("変更前"), blank=True)
+    new_value = models.TextField(_("変更後"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("変更記録")
+        verbose_name_plural = _("変更記録")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["municipality", "at"], name="changelog_municipality_idx"),
+            models.Index(fields=["model", "object_id"], name="changelog_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.model}#{self.object_id} {self.action} {self.field}"
+
+
+class SecurityEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", _("ログイン")
+    SIGNED_OUT = "signed_out", _("ログアウト")
+    SIGNIN_FAILED = "signin_failed", _("ログイン失敗")
+    LOCKED_OUT = "locked_out", _("ロック（失敗の繰り返し）")
+    OTP_VERIFIED = "otp_verified", _("2段階認証 成功")
+    OTP_FAILED = "otp_failed", _("2段階認証 失敗")
+    OTP_DEVICE_ADDED = "otp_device_added", _("認証アプリを登録")
+    OTP_DEVICE_REMOVED = "otp_device_removed", _("認証アプリの登録を削除")
+    SESSION_EXPIRED = "session_expired", _("セッション期限切れ")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("すべての端末からログアウト")
+    TOKEN_CREATED = "token_created", _("APIトークンを発行")
+    TOKEN_REVOKED = "token_revoked", _("APIトークンを無効化")
+    TOKEN_REFUSED = "token_refused", _("APIトークンを拒否")
+
+
+class SecurityEvent(AppendOnlyModel):
+    """Append-only record of sign-in and credential events (認証の記録): sign-in, failures and
+    lockouts, two-factor verification, session ends, API tokens. `username` is what was typed
+    (a failure may name no real user); no password or secret is ever stored."""
+
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("種類"), max_length=24, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("職員")
+    )
+    username = models.CharField(_("ユーザー名"), max_length=150, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(_("内容"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("認証の記録")
+        verbose_name_plural = _("認証の記録")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["municipality", "at"], name="securityevent_municipality_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.kind}"
+
+
+class RetentionPurge(AppendOnlyModel):
+    """One run of the retention purge for one municipality (保存期間経過データの削除): what was
+    deleted, counted per kind and per table, and the batches it came from (ids, months, row
+    counts — no personal values). Append-only: the counts are all that remains."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+    retention_years = models.PositiveSmallIntegerField(_("保存年数"))
+    cutoff = models.DateField(_("この月より前を削除"))
+    trigger = models.CharField(_("実行のきっかけ"), max_length=20)  # schedule / command / test
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    counts = models.JSONField(_("種類ごとの件数"), default=dict)  # {kind: {"batches": n, "rows": n}}
+    deleted = models.JSONField(_("削除した行数"), default=dict)  # {"app.Model": n}
+    batches = models.JSONField(_("削除した取込"), default=list)  # [{id, kind, annex, data_month, rows}]
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("保存期間経過データの削除")
+        verbose_name_plural = _("保存期間経過データの削除")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.municipality_id} {self.cutoff}"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from nhi_portal import jobs
@@ -164,7 +165,36 @@ def nightly_rerun(*, run: NightlyRun) -> NightlyRun:
 
 
 def nightly_execute(*, run_id: int) -> NightlyRun:
-    """Run the steps not yet finished, in order. Safe to call twice: a finished run is left alone."""
+    """Run the steps not yet finished, in order. Safe to call twice, even at the same time on two
+    workers: one runs, the other finds the run taken and leaves it (a PostgreSQL advisory lock,
+    released by the server if the worker dies)."""
+    with _exclusive(run_id) as acquired:
+        if not acquired:
+            logger.info("nightly run %s is being run by another worker", run_id)
+            return NightlyRun.objects.get(pk=run_id)
+        return _execute(run_id)
+
+
+@contextmanager
+def _exclusive(run_id: int):
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, run_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, run_id])
+
+
+_LOCK_NAMESPACE = 7701  # advisory lock class of nightly runs
+
+
+def _execute(run_id: int) -> NightlyRun:
     run = NightlyRun.objects.select_related("municipality").get(pk=run_id)
     if run.status == JobStatus.SUCCEEDED:
         return run
@@ -175,6 +205,8 @@ def nightly_execute(*, run_id: int) -> NightlyRun:
         state = run.step_state(step.name)
         if state.get("status") == "done":
             continue
+        if state.get("status") not in ("running", "waiting"):
+            _mark_started(run, step.name)
         _set_step(run, step.name, "running", "")
         jobs.job_progress(run.job_id, done=index - 1, message=f"{step.label}を実行しています")
         try:
@@ -210,9 +242,32 @@ def nightly_execute(*, run_id: int) -> NightlyRun:
     return run
 
 
+def _mark_started(run: NightlyRun, name: str) -> None:
+    """When this execution of the step began (a step may run several times while it waits)."""
+    for state in run.steps:
+        if state["name"] == name:
+            state["started"] = timezone.now().isoformat()
+
+
 def _set_step(run: NightlyRun, name: str, status: str, message: str) -> None:
     for state in run.steps:
         if state["name"] == name:
-            state.update(status=status, message=message)
+            state.update(status=status, message=message, at=timezone.now().isoformat())
     run.current_step = name if status == "running" else ""
     NightlyRun.objects.filter(pk=run.pk).update(steps=run.steps, current_step=run.current_step)
+
+
+def nightly_watchdog(*, stall_seconds: int) -> list[int]:
+    """Runs waiting on a step that nobody has looked at for `stall_seconds` are picked up again
+    (their delayed continuation died with a worker or with Redis). Called by beat every minute."""
+    from nhi_portal.tasks import nightly_run_task
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=stall_seconds)
+    revived = []
+    for run in NightlyRun.objects.filter(status=JobStatus.RUNNING):
+        stamps = [s.get("at") for s in run.steps if s.get("status") in ("running", "waiting") and s.get("at")]
+        if stamps and max(stamps) < cutoff.isoformat():
+            logger.warning("nightly run %s stalled on %s: queued again", run.pk, run.current_step)
+            nightly_run_task.delay(run.pk)
+            revived.append(run.pk)
+    return revived

@@ -24,3 +24,21 @@ def nightly_start_all() -> int:
         nightly.nightly_enqueue(municipality=municipality)
         count += 1
     return count
+
+
+@shared_task
+def watchdog_task() -> dict:
+    """Beat entry point, every minute: pick up stalled nightly runs and match runs."""
+    from django.conf import settings
+
+    from nhi_portal.registry_hooks import run_watchdogs
+
+    return run_watchdogs(stall_seconds=getattr(settings, "NHI_STALL_SECONDS", 120))
+
+
+@shared_task
+def retention_purge_all() -> int:
+    """Beat entry point, daily: purge ISA files and pension lists past the retention period."""
+    from nhi_portal.retention import purge_expired_all
+
+    return len(purge_expired_all(trigger="schedule"))

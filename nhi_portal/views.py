@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
 
 from nhi_portal import jobs, selectors
@@ -58,6 +59,7 @@ class JobProgressView(DetailView):
 
 
 @login_not_required
+@require_safe
 def healthz(request):
     """Liveness for load balancers and compose: the database answers."""
     with connection.cursor() as cursor:

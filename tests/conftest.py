@@ -88,10 +88,29 @@ def other_clerk(other_municipality):
     return _persona("clerk", other_municipality, "other_clerk")
 
 
-def signed_in(user) -> Client:
+def signed_in(user, *, two_factor: bool = True) -> Client:
+    """A client signed in as `user`. For the roles that must use two-factor sign-in, the session
+    is also verified with a TOTP device (as after entering a code), unless two_factor=False."""
     client = Client()
     client.force_login(user)
+    if two_factor and (
+        user.is_superuser or user.groups.filter(name__in=settings.NHI_TWO_FACTOR_ROLES).exists()
+    ):
+        verify_two_factor(client, user)
     return client
+
+
+def verify_two_factor(client: Client, user) -> None:
+    """Mark the client's session as having passed the code step (django-otp's session key)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

@@ -13,10 +13,19 @@ from nhi_portal.nightly import StepPending
 def match_step(*, run) -> str:
     batches = run.municipality.batches.filter(kind=ImportKind.ISA, status__in=LANDED_STATUSES).order_by("pk")
     waiting, failed, counts = 0, [], {"auto_match": 0, "review": 0, "no_match": 0}
+    started = run.step_state("match").get("started", "")
     for batch in batches:
         match_run = MatchRun.objects.filter(batch=batch).first()
-        if match_run is None or match_run.status not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        failed_before = (
+            match_run is not None
+            and match_run.status == JobStatus.FAILED
+            and (match_run.finished_at is None or match_run.finished_at.isoformat() < started)
+        )
+        if match_run is None or match_run.status == JobStatus.QUEUED or failed_before:
+            # A run that failed before this execution of the step (e.g. the nightly batch is being
+            # re-run after the database came back) resumes; one that fails now stops the step.
             # Eager Celery (the embedded default, tests) means "run here": do the chunks in-process.
+            # Otherwise the workers take the chunks; a stalled run is picked up by the watchdog.
             eager = settings.CELERY_TASK_ALWAYS_EAGER
             match_run = runs.match_start(batch=batch, dispatch=not eager)
             if eager:

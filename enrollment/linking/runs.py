@@ -66,7 +66,7 @@ def match_start(*, batch: ImportBatch, user=None, dispatch: bool = True) -> Matc
             _plan(run)
         elif run.status == JobStatus.SUCCEEDED:
             return run
-        MatchRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="")
+        MatchRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="", finished_at=None)
         run.status, run.error = JobStatus.RUNNING, ""
         if dispatch:
             transaction.on_commit(lambda: dispatch_pending(run.pk))
@@ -117,8 +117,24 @@ def dispatch_pending(run_id: int) -> None:
     if not ids:
         _advance(run.pk)
         return
+    MatchRun.objects.filter(pk=run_id).update(progress_at=timezone.now())
     for chunk_id in ids:
         match_chunk_task.delay(chunk_id)
+
+
+def redispatch_stalled(*, stall_seconds: int) -> list[int]:
+    """Runs with no finished chunk for `stall_seconds` get their pending chunks enqueued again:
+    the message of a chunk whose worker was killed only comes back after the broker's visibility
+    timeout, and a restarted Redis has forgotten its queue. Duplicate deliveries are harmless
+    (a done chunk is skipped)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=stall_seconds)
+    stalled = list(
+        MatchRun.objects.filter(status=JobStatus.RUNNING, progress_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    for run_id in stalled:
+        logger.warning("match run %s stalled: dispatching its pending chunks again", run_id)
+        dispatch_pending(run_id)
+    return stalled
 
 
 def chunk_execute(chunk_id: int, *, dispatch: bool = True) -> bool:
@@ -139,7 +155,9 @@ def chunk_execute(chunk_id: int, *, dispatch: bool = True) -> bool:
         chunk.save(update_fields=["done", "done_at", "counts"])
         # The run row lock orders concurrent chunk completions, so exactly one sees the last chunk.
         run = MatchRun.objects.select_for_update().get(pk=run.pk)
-        MatchRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+        MatchRun.objects.filter(pk=run.pk).update(
+            chunks_done=F("chunks_done") + 1, progress_at=timezone.now()
+        )
         if not run.chunks.filter(kind=chunk.kind, done=False).exists():
             advance = True
     run.refresh_from_db()
@@ -211,6 +229,8 @@ def run_inline(run: MatchRun) -> MatchRun:
 
 
 def match_fail(run_id: int, error: str) -> None:
-    MatchRun.objects.filter(pk=run_id).update(status=JobStatus.FAILED, error=error)
+    MatchRun.objects.filter(pk=run_id).update(
+        status=JobStatus.FAILED, error=error, finished_at=timezone.now()
+    )
     run = MatchRun.objects.get(pk=run_id)
     jobs.job_fail(run.job_id, error=error)

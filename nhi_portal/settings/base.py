@@ -7,6 +7,7 @@ CELERY_BROKER_URL=redis://… switch to the real services (production, CI).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -30,7 +31,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "tes
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is the portal's own (administrators only, scoped to their municipality).
+    "nhi_portal.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +46,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "nhi_portal.apps.PortalConfig",
     "enrollment",
     "receipts",
@@ -58,12 +63,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "nhi_portal.middleware.RequestIdMiddleware",
+    # Idle (30 min) and absolute (12 h) session limits, before the sign-in check sees the user.
+    "nhi_portal.middleware.SessionTimeoutMiddleware",
     "nhi_portal.middleware.PortalLoginRequiredMiddleware",
+    # Supervisors, auditors and administrators reach nothing but the 2FA pages until verified.
+    "nhi_portal.middleware.TwoFactorRequiredMiddleware",
+    # Turns a lockout flagged during sign-in into the Japanese lockout page; must stay last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nhi_portal.urls"
@@ -103,6 +115,11 @@ AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Lockout first (django-axes refuses a locked-out username before the password is checked).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -150,15 +167,65 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# Sessions end after NHI_SESSION_IDLE_MINUTES without a request and NHI_SESSION_MAX_HOURS after
+# signing in, whatever happens (nhi_portal.middleware.SessionTimeoutMiddleware); the cookie goes
+# with the browser. "Sign out everywhere" bumps User.session_generation (part of the auth hash).
+NHI_SESSION_IDLE_MINUTES = env_int("NHI_SESSION_IDLE_MINUTES", 30, minimum=5, maximum=240)
+NHI_SESSION_MAX_HOURS = env_int("NHI_SESSION_MAX_HOURS", 12, minimum=1, maximum=24)
+SESSION_COOKIE_AGE = NHI_SESSION_MAX_HOURS * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Sign-in lockout (django-axes, database handler): NHI_SIGNIN_FAILURE_LIMIT wrong passwords for one
+# user name lock it for NHI_SIGNIN_LOCKOUT_MINUTES; every failure and lockout is a SecurityEvent.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("NHI_SIGNIN_FAILURE_LIMIT", 5, minimum=3, maximum=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NHI_SIGNIN_LOCKOUT_MINUTES", 30, minimum=5, maximum=1440))
+# By user name; by client address as well only where staff PCs reach the portal with their own
+# addresses (NHI_SIGNIN_LOCK_BY_ADDRESS=1). Behind one NAT address, five typos anywhere in the
+# office would lock everyone out, so the default is user name only and axes' warning about it
+# (W006) is silenced on purpose: password spraying meets the 12-character password rules, 2FA for
+# every role above clerk, and the failures in the auditors' sign-in log.
+NHI_SIGNIN_LOCK_BY_ADDRESS = env_bool("NHI_SIGNIN_LOCK_BY_ADDRESS", False)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if NHI_SIGNIN_LOCK_BY_ADDRESS else ["username"]
+SILENCED_SYSTEM_CHECKS = [] if NHI_SIGNIN_LOCK_BY_ADDRESS else ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "nhi_portal.security.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "nhi_portal.audit.client_ip"
+AXES_VERBOSE = False  # our own SecurityEvent and log line say it, without the password fields
+# Clients behind this many trusted reverse proxies: the client address is that far from the right
+# of X-Forwarded-For (0: REMOTE_ADDR is the client).
+NHI_TRUSTED_PROXY_COUNT = env_int("NHI_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+
+# Two-factor sign-in (django-otp, TOTP). Required for these roles and for superusers; clerks opt in.
+NHI_TWO_FACTOR_ROLES = ("supervisor", "auditor", "administrator")
+OTP_TOTP_ISSUER = env_str("NHI_TOTP_ISSUER", "国保加入促進ポータル")
+
+# The access log's monthly summary (nhi_portal.auditing.summary): office hours in JST, the factor
+# over the peers' median that counts as unusual, and how many people in one read is a bulk read.
+NHI_OFFICE_HOURS_START = env_int("NHI_OFFICE_HOURS_START", 8, minimum=0, maximum=23)
+NHI_OFFICE_HOURS_END = env_int("NHI_OFFICE_HOURS_END", 19, minimum=1, maximum=24)
+NHI_AUDIT_PEER_FACTOR = env_float("NHI_AUDIT_PEER_FACTOR", 3.0, minimum=1.5)
+NHI_AUDIT_MIN_PEOPLE = env_int("NHI_AUDIT_MIN_PEOPLE", 20, minimum=1)
+NHI_AUDIT_BULK_PEOPLE = env_int("NHI_AUDIT_BULK_PEOPLE", 100, minimum=2)
+
+# Retention (DOMAIN §2): ISA records and pension lists, with their matching data, are purged
+# NHI_RETENTION_YEARS after their data month (nhi_portal.retention); only counts are kept.
+NHI_RETENTION_YEARS = env_int("NHI_RETENTION_YEARS", 5, minimum=1, maximum=30)
+NHI_RETENTION_HOUR = env_int("NHI_RETENTION_HOUR", 4, minimum=0, maximum=23)
+
+# API tokens (one per user, DRF's Token): expire after NHI_API_TOKEN_DAYS; revoked on the account
+# page or by an administrator. Unauthenticated and failed-token requests share a lower rate.
+NHI_API_TOKEN_DAYS = env_int("NHI_API_TOKEN_DAYS", 365, minimum=1, maximum=3650)
+
 REST_FRAMEWORK = {
+    # Token first: an anonymous call answers 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "nhi_portal.security.tokens.PortalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["nhi_portal.access.PortalApiPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -166,7 +233,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env_str("NHI_API_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("NHI_API_RATE", "600/minute"),
+        "anon": env_str("NHI_API_ANON_RATE", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NHI Portal API",
@@ -239,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-batch": {
         "task": "nhi_portal.tasks.nightly_start_all",
         "schedule": crontab(hour=NHI_NIGHTLY_HOUR, minute=0),
+    },
+    "retention-purge": {
+        "task": "nhi_portal.tasks.retention_purge_all",
+        "schedule": crontab(hour=NHI_RETENTION_HOUR, minute=30),
     },
 }
 

@@ -1,0 +1,381 @@
+"""Every URL, for every persona and every method, answers what the table below says.
+
+The sweep walks the URL resolver (pages, the API with DRF's routes and format suffixes, the admin
+site) and requests each URL with real object ids as: an anonymous visitor, a clerk, a supervisor,
+an auditor, an administrator (all of 小金井市) and a clerk of 千代田区. The expected status comes
+from TABLE, an explicit entry per URL name — a new URL without an entry fails the test, so nobody
+forgets to decide who may use it. Rules the table does not need to spell out:
+
+- anonymous: pages redirect to the sign-in page (any method); the API answers 401.
+- a persona without the URL's permission: 403 (any method: the permission is checked first).
+- a persona with it, using a method the URL does not have: 405 (in the API: any signed-in
+  persona, as DRF looks at the method before the permission).
+- the other municipality's clerk, on a URL naming an object of 小金井市: 404 — never its data; on
+  lists: 200 with nothing of 小金井市 in it.
+- never 500.
+
+The admin site: every admin URL is requested by the anonymous visitor (302) and every
+non-administrator (403); the administrator's answers are checked on a sample (ADMIN_SAMPLE).
+
+One data set serves the whole module (built once, rolled back at the end) and every request runs
+in a savepoint that is rolled back, so a POST that changes something changes it for no one else.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from nhi_portal.roles import ROLE_PERMISSIONS
+from tests.security.conftest import METHODS, PERSONAS, ROLE_OF, client_for
+
+PUBLIC = "public"  # no sign-in needed
+SIGNED_IN = None  # any signed-in user
+
+
+@dataclass(frozen=True)
+class Expect:
+    """`perm`: the portal permission the URL needs (PUBLIC, or SIGNED_IN for any user).
+    `ok`: method → status for a persona who may use it; methods not listed answer 405.
+    `obj`: which object the URL names (other municipality → 404), "" for none.
+    `persona`: overrides for one persona, {persona: {method: status}}."""
+
+    perm: str | None
+    ok: dict[str, int]
+    obj: str = ""
+    api: bool = False
+    persona: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def page(perm, obj="", persona=None, **ok) -> Expect:
+    return Expect(perm, ok, obj, False, persona or {})
+
+
+def api(perm, obj="", **ok) -> Expect:
+    return Expect(perm, ok, obj, True)
+
+
+CASE_ACTIONS = {
+    # action: (permission, GET of the form, POST of the empty form, GET/POST of the confirm page)
+    "respond": ("work_cases", 200, 200, 302, 302),
+    "second": ("work_cases", 302, 302, 200, 409),  # no input: straight to the confirm page
+    "propose": ("work_cases", 200, 302, 302, 302),  # the note is optional: on to the confirm page
+    "approve": ("approve_ex_officio", 200, 200, 302, 302),
+    "reject": ("approve_ex_officio", 200, 200, 302, 302),
+    "close": ("work_cases", 200, 200, 302, 302),
+    "returned": ("work_cases", 200, 200, 302, 302),
+}
+
+TABLE: dict[str, Expect] = {
+    # The shared base ---------------------------------------------------------------------------
+    "dashboard": page(SIGNED_IN, GET=200),
+    "login": page(PUBLIC, GET=200, POST=200),
+    "logout": page(SIGNED_IN, POST=302),
+    "healthz": page(PUBLIC, GET=200),
+    "job-detail": page(SIGNED_IN, "job", GET=200),
+    "job-progress": page(SIGNED_IN, "job", GET=200),
+    # Sign-in security and the account page ----------------------------------------------------
+    "otp-setup": page(SIGNED_IN, GET=200, POST=400),
+    "otp-verify": page(SIGNED_IN, GET=302, POST=302),  # verified already (or no device): onwards
+    "otp-remove": page(SIGNED_IN, POST=302),
+    "account": page(SIGNED_IN, GET=200),
+    "account-sign-out-everywhere": page(SIGNED_IN, POST=302),
+    # The token is shown on the page that answers; roles without API use are sent back.
+    "account-token-create": page(
+        SIGNED_IN, POST=200, persona={"auditor": {"POST": 302}, "administrator": {"POST": 302}}
+    ),
+    "account-token-revoke": page(SIGNED_IN, POST=302),
+    # The auditors' area ---------------------------------------------------------------------
+    "access-log": page("view_access_log", GET=200),
+    "access-log-export": page("view_access_log", GET=200),
+    "access-log-summary": page("view_access_log", GET=200),
+    "change-log": page("view_access_log", GET=200),
+    "signin-log": page("view_access_log", GET=200),
+    "purge-log": page("view_access_log", GET=200),
+    # Imports -----------------------------------------------------------------------------------
+    "batch-list": page("import_files", GET=200),
+    # FormView takes PUT as POST (an empty form, 200); enrollment.intake.views.UploadView should
+    # set http_method_names = ["get", "post"] — then this becomes 405 like everywhere else.
+    "batch-upload": page("import_files", GET=200, POST=200, PUT=200),
+    "batch-detail": page("import_files", "batch", GET=200),
+    "batch-acknowledge": page("import_files", "batch", POST=302),
+    "batch-retry": page("import_files", "batch", POST=302),
+    "batch-match": page("run_matching", "batch", POST=302),
+    # Review ------------------------------------------------------------------------------------
+    "review-queue": page("review_matches", GET=200),
+    "review-item": page("review_matches", "decision", GET=200),
+    "review-confirm": page("review_matches", "decision", POST=200),
+    "review-choose": page("review_matches", "decision", GET=200, POST=200),
+    "review-not-resident": page("review_matches", "decision", POST=302),
+    "isa-record": page("view_people", "record", GET=200),
+    "review-overturn": page("review_matches", "record", GET=200, POST=200),
+    # Cases and people ----------------------------------------------------------------------------
+    "case-list": page("work_cases", GET=200),
+    "case-worklists": page("work_cases", GET=200),
+    "case-detail": page("work_cases", "case", GET=200),
+    "ex-officio": page("approve_ex_officio", GET=200, POST=302),
+    "ex-officio-confirm": page("approve_ex_officio", GET=200),
+    "ex-officio-download": page("approve_ex_officio", "export", GET=200),
+    "person-search": page("view_people", GET=200),
+    "person-detail": page("view_people", "resident", GET=200),
+    **{
+        name: spec
+        for action, (perm, form_get, form_post, confirm_get, confirm_post) in CASE_ACTIONS.items()
+        for name, spec in (
+            (f"case-{action}", page(perm, "case", GET=form_get, POST=form_post)),
+            (f"case-{action}-confirm", page(perm, "case", GET=confirm_get, POST=confirm_post)),
+        )
+    },
+    # Letters -----------------------------------------------------------------------------------
+    "letter-list": page("print_letters", GET=200),
+    "letter-test-sheet": page("print_letters", GET=200),
+    # 千代田区 has no letters waiting: its print is refused (409), ours starts (302).
+    "print-batch-create": page("print_letters", GET=200, POST=302, persona={"other": {"POST": 409}}),
+    "print-batch-download": page("print_letters", "print_batch", GET=200),
+    "print-batch-sent": page("print_letters", "print_batch", GET=200, POST=400),
+    "letter-detail": page("print_letters", "letter", GET=200),
+    "letter-preview": page("print_letters", "letter", GET=200),
+    # The API -------------------------------------------------------------------------------------
+    "api-batch-upload": api("import_files", POST=400),
+    "api-batch-list": api("import_files", GET=200),
+    "api-batch-detail": api("import_files", "batch", GET=200),
+    "api-isa-record-list": api("view_people", GET=200),
+    "api-isa-record-detail": api("view_people", "record", GET=200),
+    "api-schema": api(SIGNED_IN, GET=200),
+    "api-docs": api(SIGNED_IN, GET=200),
+}
+
+# The administrator's answers on a sample of the admin site; (url name, kwargs key) → GET status.
+ADMIN_SAMPLE = {
+    ("admin:index", ""): 200,
+    ("admin:app_list", "portal"): 200,
+    ("admin:portal_user_changelist", ""): 200,
+    ("admin:portal_user_change", "admin_user"): 200,
+    ("admin:portal_user_change", "other_user"): 404,  # another municipality's staff: not found
+    ("admin:portal_user_add", ""): 200,
+    ("admin:portal_municipality_changelist", ""): 200,
+    ("admin:portal_municipality_export", ""): 200,
+    ("admin:portal_municipality_import", ""): 403,  # the reference table is imported by superusers
+    ("admin:portal_accesslog_changelist", ""): 200,
+    ("admin:portal_accesslog_add", ""): 403,  # append-only
+    ("admin:portal_changelog_changelist", ""): 200,
+    ("admin:portal_securityevent_changelist", ""): 200,
+    ("admin:portal_retentionpurge_changelist", ""): 200,
+    ("admin:portal_importbatch_changelist", ""): 200,
+    ("admin:portal_importbatch_change", "batch"): 200,
+    ("admin:portal_importbatch_delete", "batch"): 403,  # read-only: deletion only by retention
+    ("admin:otp_totp_totpdevice_changelist", ""): 200,
+    ("admin:authtoken_tokenproxy_changelist", ""): 200,
+    ("admin:axes_accessattempt_changelist", ""): 200,
+    ("admin:enrollment_isarecord_changelist", ""): 403,  # people's data: view_people, not administer
+    ("admin:enrollment_resident_change", "resident"): 403,
+}
+
+
+# Walking the URLs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name", or the route itself when unnamed
+    params: tuple[str, ...]
+    route: str
+
+
+def walk(patterns=None, prefix="", namespace="") -> list[Route]:
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            found += walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            params = tuple(pattern.pattern.regex.groupindex)
+            route = prefix + str(pattern.pattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else (pattern.name or route)
+            found.append(Route(name, params, route))
+    return found
+
+
+def url_for(route: Route, objects: dict, spec: Expect | None) -> str | None:
+    kwargs = {}
+    for param in route.params:
+        if param == "format":
+            kwargs[param] = "json"
+        elif param == "group":
+            kwargs[param] = "enrollment"
+        elif param == "letter_id":
+            kwargs[param] = objects["letter"]
+        elif param == "export_id":
+            kwargs[param] = objects["export"]
+        elif param == "pk" and spec is not None:
+            kwargs[param] = objects[spec.obj]
+        else:
+            return None
+    return reverse(route.name, kwargs=kwargs)
+
+
+def permissions_of(persona: str) -> set[str]:
+    return set() if persona == "anonymous" else set(ROLE_PERMISSIONS[ROLE_OF[persona]])
+
+
+def expected(spec: Expect, persona: str, method: str) -> int:
+    if persona == "anonymous" and spec.perm != PUBLIC:
+        return 401 if spec.api else 302
+    if spec.api and method not in spec.ok:
+        return 405  # the API names a wrong method before it looks at permissions
+    if spec.perm not in (PUBLIC, SIGNED_IN) and spec.perm not in permissions_of(persona):
+        return 403
+    if method not in spec.ok:
+        return 405
+    if persona == "other" and spec.obj:
+        return 404
+    return spec.persona.get(persona, {}).get(method, spec.ok[method])
+
+
+def request(client, method: str, url: str):
+    """One request in a savepoint that is rolled back; the client's cookies are kept as they were
+    (a POST to sign out must not sign the persona out for the next URL)."""
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        if method == "POST":
+            response = client.post(url, {})
+        else:
+            response = client.generic(method, url)
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response
+
+
+# The tests -------------------------------------------------------------------------------------
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_url_has_an_entry_in_the_table():
+    routes = walk()
+    names = {r.name for r in routes if not r.name.startswith("admin:") and not r.route.startswith("admin/")}
+    missing = sorted(names - set(TABLE))
+    assert not missing, f"URLs without an entry in tests/security/test_url_sweep.py TABLE: {missing}"
+    stale = sorted(set(TABLE) - names)
+    assert not stale, f"TABLE entries for URLs that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_url_answers_each_persona_as_the_table_says(world, persona, stored_files, quiet):
+    client = client_for(world, persona)
+    objects = world["objects"]
+    wrong = []
+    for route in walk():
+        if route.name.startswith("admin:") or route.route.startswith("admin/"):
+            continue
+        spec = TABLE[route.name]
+        url = url_for(route, objects, spec)
+        assert url is not None, f"no object for {route.name} {route.params}"
+        for method in METHODS:
+            response = request(client, method, url)
+            want = expected(spec, persona, method)
+            if response.status_code != want:
+                wrong.append(
+                    f"{persona} {method} {url} ({route.name}): {response.status_code}, expected {want}"
+                )
+            elif want == 302 and persona == "anonymous":
+                assert response["Location"].startswith(reverse("login")), response["Location"]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_other_municipality_sees_empty_lists_never_our_people(world):
+    client = world["clients"]["other"]
+    for name in ("api-batch-list", "api-isa-record-list"):
+        body = client.get(reverse(name)).json()
+        assert body["count"] == 0 and body["results"] == []
+    for name in ("batch-list", "case-list", "case-worklists", "letter-list", "dashboard"):
+        html = client.get(reverse(name)).content.decode()
+        assert "NGUYEN VAN AN" not in html and "TRAN THI BINH" not in html, name
+
+
+def admin_url(route: Route, objects: dict, key: str = "") -> str | None:
+    kwargs = {}
+    for param in route.params:
+        if param in ("object_id", "id"):
+            kwargs[param] = str(objects[key]) if key else "1"
+        elif param == "app_label":
+            kwargs[param] = key or "portal"
+        elif param == "content_type_id":
+            kwargs[param] = "1"
+        elif param == "url":
+            kwargs[param] = "nothing-here/"
+        else:
+            return None
+    if route.name.startswith("admin:"):
+        return reverse(route.name, kwargs=kwargs)
+    return "/admin/nothing-here/"
+
+
+def admin_routes() -> list[Route]:
+    routes = [r for r in walk() if r.name.startswith("admin:") or r.route.startswith("admin/")]
+    assert len(routes) > 50
+    return routes
+
+
+def admin_expected(route: Route, persona: str) -> int:
+    if route.name == "admin:login":
+        # The admin's own sign-in only sends to the portal's; signed in without the right: 403.
+        return 302 if persona == "anonymous" else 403
+    return 302 if persona == "anonymous" else 403
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "auditor"])
+def test_no_admin_url_answers_anyone_but_an_administrator(world, persona, quiet):
+    """Every admin URL (GET): the anonymous visitor is sent to sign in; the auditor — who may read
+    the access log, but not administer — is refused."""
+    client = client_for(world, persona)
+    wrong = []
+    for route in admin_routes():
+        url = admin_url(route, world["objects"])
+        assert url is not None, route
+        response = request(client, "GET", url)
+        if response.status_code != admin_expected(route, persona):
+            wrong.append(
+                f"{persona} GET {url}: {response.status_code}, expected {admin_expected(route, persona)}"
+            )
+    assert not wrong, "\n".join(wrong)
+
+
+ADMIN_SWEEP_SAMPLE = ["admin:index", "admin:login", "admin:portal_user_changelist", "admin:portal_user_change",
+                      "admin:portal_accesslog_changelist", "admin:enrollment_isarecord_changelist",
+                      "admin:otp_totp_totpdevice_delete"]  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "clerk", "supervisor", "auditor", "other"])
+def test_the_admin_site_refuses_everyone_but_administrators_whatever_the_method(world, persona, quiet):
+    client = client_for(world, persona)
+    routes = {r.name: r for r in admin_routes()}
+    wrong = []
+    for name in ADMIN_SWEEP_SAMPLE:
+        url = admin_url(
+            routes[name], world["objects"], "admin_user" if "object_id" in routes[name].params else ""
+        )
+        for method in METHODS:
+            response = request(client, method, url)
+            if response.status_code != admin_expected(routes[name], persona):
+                wrong.append(
+                    f"{persona} {method} {url}: {response.status_code}, expected {admin_expected(routes[name], persona)}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_administrator_on_a_sample_of_the_admin_site(world, quiet):
+    client = world["clients"]["administrator"]
+    routes = {r.name: r for r in walk() if r.name.startswith("admin:")}
+    wrong = []
+    for (name, key), want in ADMIN_SAMPLE.items():
+        assert name in routes, f"{name} is not an admin URL"
+        url = admin_url(routes[name], world["objects"], key)
+        response = request(client, "GET", url)
+        if response.status_code != want:
+            wrong.append(f"GET {url} ({name}): {response.status_code}, expected {want}")
+    assert not wrong, "\n".join(wrong)
