@@ -49,7 +49,7 @@ from enrollment.models import (
     ResidentStatus,
 )
 from nhi_portal import jobs
-from nhi_portal.audit import Purpose, log_read
+from nhi_portal.audit import Purpose, log_export
 from nhi_portal.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -343,12 +343,13 @@ def print_batch_download(*, batch: PrintBatch, request) -> PrintBatch:
         raise PrintRefused("この印刷バッチにはダウンロードできるPDFがありません。")
     PrintBatch.objects.filter(pk=batch.pk).update(downloads=F("downloads") + 1)
     batch.refresh_from_db(fields=["downloads"])
-    log_read(
+    log_export(
         request,
         action="print_batch_download" if batch.downloads == 1 else "print_batch_reprint",
         purpose=Purpose.LETTERS,
         object_type="resident",
         ids=letter_people(Letter.objects.filter(print_batch=batch)),
+        sha256=batch.sha256,
     )
     return batch
 

@@ -29,7 +29,7 @@ from enrollment.models import (
     Resident,
 )
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
-from nhi_portal.audit import Purpose, log_read
+from nhi_portal.audit import Purpose, log_export, log_read
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -521,12 +521,13 @@ class ExOfficioDownloadView(PortalPermissionRequiredMixin, View):
             handle = export.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        log_read(
+        log_export(
             request,
             action="download_ex_officio_export",
             purpose=Purpose.ENROLLMENT,
             object_type="resident",
             ids=selectors.export_resident_ids(export=export),
+            sha256=export.sha256,
         )
         response = FileResponse(
             handle,

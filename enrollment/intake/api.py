@@ -17,7 +17,7 @@ from enrollment.intake.serializers import (
     UploadOutputSerializer,
 )
 from nhi_portal.api import AccessLoggedViewSetMixin
-from nhi_portal.audit import Purpose
+from nhi_portal.audit import Purpose, log_read
 from nhi_portal.intake import services
 from nhi_portal.models import BatchSource
 
@@ -25,6 +25,19 @@ from nhi_portal.models import BatchSource
 class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     permission_required = "import_files"
     filterset_fields = ["kind", "status", "annex"]
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        issues = [i["id"] for i in response.data.get("issues", []) if "id" in i]
+        if response.data.get("issues"):  # the problems quote cells of the file: personal data
+            log_read(
+                request,
+                action="api_detail",
+                purpose=Purpose.IMPORT_CHECK,
+                object_type="import_issue",
+                ids=issues or [response.data["id"]],
+            )
+        return response
 
     def get_queryset(self):
         return selectors.batch_list(user=self.request.user)

@@ -14,7 +14,7 @@ from .forms import PEOPLE_KINDS
 class ImportIssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportIssue
-        fields = ["line", "column", "value", "reason", "severity"]
+        fields = ["id", "line", "column", "value", "reason", "severity"]
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

@@ -39,6 +39,7 @@ class BatchListView(PortalPermissionRequiredMixin, ListView):
 
 class UploadView(PortalPermissionRequiredMixin, FormView):
     permission_required = "import_files"
+    http_method_names = ["get", "post"]
     template_name = "enrollment/upload.html"
     form_class = UploadForm
 
@@ -83,6 +84,7 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
             self.request.GET.get("issues_page")
         )
         context = super().get_context_data(batch=batch, issues=issues, **kwargs)
+        shown_issues = [i.pk for i in issues]
         if batch.kind == ImportKind.ISA and batch.has_landed:
             records = Paginator(
                 batch.isa_records.select_related("decision").order_by("row_number"), 50
@@ -95,8 +97,16 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
                 self.request,
                 action="view_isa_records",
                 purpose=Purpose.IMPORT_CHECK,
-                object_type="isa_record",
-                ids=[r.pk for r in records],
+                object_type="isa_record+import_issue" if shown_issues else "isa_record",
+                ids=[*(r.pk for r in records), *shown_issues],
+            )
+        elif shown_issues:  # the problems quote cells of the file: personal data
+            log_read(
+                self.request,
+                action="view_import_issues",
+                purpose=Purpose.IMPORT_CHECK,
+                object_type="import_issue",
+                ids=shown_issues,
             )
         return context
 

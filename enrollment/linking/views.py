@@ -385,23 +385,24 @@ def _resident_or_refuse(user, resident_id: int) -> Resident:
     return found[0]
 
 
-def _search(request, search_form: forms.ResidentSearchForm) -> list[Resident] | None:
-    """Run the register search; one access-log entry with the ids found. None: no search asked."""
-    if not search_form.is_bound or not search_form.is_valid():
-        return None
-    results = list(
-        selectors.resident_search(
-            user=request.user,
-            q=search_form.cleaned_data["q"],
-            birth_date=search_form.cleaned_data["birth_date"],
+def _search(request, search_form: forms.ResidentSearchForm, *, record) -> list[Resident] | None:
+    """Run the register search (None: no search asked). The page shows the ISA record too, so
+    exactly one access-log entry names the record and the residents found."""
+    results = None
+    if search_form.is_bound and search_form.is_valid():
+        results = list(
+            selectors.resident_search(
+                user=request.user,
+                q=search_form.cleaned_data["q"],
+                birth_date=search_form.cleaned_data["birth_date"],
+            )
         )
-    )
     log_read(
         request,
-        action="search_residents",
+        action="search_residents" if results is not None else "view_isa_record",
         purpose=Purpose.REVIEW,
-        object_type="resident",
-        ids=[r.pk for r in results],
+        object_type="isa_record+residents",
+        ids=[record.pk, *(r.pk for r in results or [])],
     )
     return results
 
@@ -435,7 +436,7 @@ class ReviewChooseView(_ReviewActionView):
                 "record": decision.isa_record,
                 "record_rows": record_rows(decision.isa_record),
                 "search_form": search_form,
-                "results": _search(request, search_form),
+                "results": _search(request, search_form, record=decision.isa_record),
                 "pick_form": forms.ReviewNoteForm(auto_id="id_pick_%s"),
                 "filters": filters,
                 "search_url": reverse("review-choose", args=[decision.pk]),
@@ -543,7 +544,7 @@ class OverturnView(PortalPermissionRequiredMixin, View):
                 "record": record,
                 "record_rows": record_rows(record),
                 "search_form": search_form,
-                "results": _search(request, search_form),
+                "results": _search(request, search_form, record=decision.isa_record),
                 "pick_form": forms.OverturnForm(auto_id="id_pick_%s"),
                 "search_url": reverse("review-overturn", args=[record.pk]),
                 "action_url": reverse("review-overturn", args=[record.pk]),

@@ -251,6 +251,10 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "nhi_portal.models.ImportKind",
         "UploadKindEnum": "enrollment.intake.forms.PEOPLE_KINDS",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "nhi_portal.api_schema.document_error_responses",
+    ],
 }
 
 # Celery: eager (in-process) unless a broker is configured.
@@ -314,7 +318,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "nhi_portal.tasks.retention_purge_all",
         "schedule": crontab(hour=NHI_RETENTION_HOUR, minute=30),
     },
+    # Picks up nightly runs and match runs left waiting by a killed worker or a restarted Redis.
+    "watchdog": {"task": "nhi_portal.tasks.watchdog_task", "schedule": 60.0},
 }
+# A run with no progress for this long is picked up again by the watchdog.
+NHI_STALL_SECONDS = env_int("NHI_STALL_SECONDS", 120, minimum=5, maximum=3600)
+# Letter rendering starts worker processes of its own, which a prefork child (daemonic) cannot:
+# it gets a queue served by a solo worker (see docker-compose.yml, docs/operations.md).
+CELERY_TASK_ROUTES = {"enrollment.cases.printing_tasks.render_print_batch_task": {"queue": "letters"}}
 
 # Reminder cases and letters (enrollment.cases). The first reminder's deadline is at least one
 # month after the sending date, the second's at least 14 days (DOMAIN §3).

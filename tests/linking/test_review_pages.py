@@ -227,7 +227,10 @@ def test_choose_another_person_found_by_search(municipality, queue, supervisor, 
     html = page(response)
     assert other.resident_code in html and '>選ぶ<span class="visually-hidden">' in html
     logged = list(AccessLog.objects.order_by("id")[before:])
-    assert [(e.action, e.object_ids) for e in logged] == [("search_residents", [other.pk])]
+    # one entry: the ISA record the page shows and the residents found
+    assert [(e.action, e.object_ids) for e in logged] == [
+        ("search_residents", sorted([decisions[0].isa_record_id, other.pk]))
+    ]
     response = supervisor_client.post(
         reverse("review-choose", args=[decisions[0].pk]), {"resident": other.pk, "note": "窓口で確認"}
     )

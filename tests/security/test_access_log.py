@@ -51,17 +51,14 @@ READS = [
 ]
 
 
-# Pages that show a person's data but write no entry yet (fix in enrollment/linking/views.py, see the
-# lead's report): strict, so the fix turns them into failures until the mark is removed.
+# The search pages of the review show the ISA record even before a search is made.
 UNLOGGED = [
     pytest.param(
-        "review-choose", "supervisor", {"pk": "decision"}, "", "search_residents",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: ReviewChooseView.get shows the ISA record but logs only a search"),
+        "review-choose", "supervisor", {"pk": "decision"}, "", "view_isa_record",
         id="review-choose-without-search",
     ),
     pytest.param(
-        "review-overturn", "supervisor", {"pk": "record"}, "", "search_residents",
-        marks=pytest.mark.xfail(strict=True, reason="BUG: OverturnView.get shows the ISA record but logs only a search"),
+        "review-overturn", "supervisor", {"pk": "record"}, "", "view_isa_record",
         id="review-overturn-without-search",
     ),
 ]  # fmt: skip
@@ -102,9 +99,6 @@ def test_each_read_of_personal_data_writes_exactly_one_entry(
     assert "NGUYEN" not in str(entry.object_ids) and "TRAN" not in str(entry.object_ids)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: the import issues (cell values of the file) are shown without an entry"
-)
 @pytest.mark.parametrize("name", ["batch-detail", "api-batch-detail"])
 def test_import_issues_with_cell_values_are_logged(world, name):
     from nhi_portal.models import ImportIssue

@@ -98,9 +98,7 @@ TABLE: dict[str, Expect] = {
     "purge-log": page("view_access_log", GET=200),
     # Imports -----------------------------------------------------------------------------------
     "batch-list": page("import_files", GET=200),
-    # FormView takes PUT as POST (an empty form, 200); enrollment.intake.views.UploadView should
-    # set http_method_names = ["get", "post"] — then this becomes 405 like everywhere else.
-    "batch-upload": page("import_files", GET=200, POST=200, PUT=200),
+    "batch-upload": page("import_files", GET=200, POST=200),
     "batch-detail": page("import_files", "batch", GET=200),
     "batch-acknowledge": page("import_files", "batch", POST=302),
     "batch-retry": page("import_files", "batch", POST=302),
