@@ -6,3 +6,9 @@ class ArrearsConfig(AppConfig):
 
     name = "arrears"
     verbose_name = "滞納"
+
+    def ready(self) -> None:
+        from arrears.nightly import arrears_step
+        from nhi_portal.nightly import Step, register_step
+
+        register_step(Step("arrears", "滞納の集計", 40, arrears_step))

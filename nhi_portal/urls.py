@@ -30,6 +30,8 @@ urlpatterns = [
     path("jobs/<int:pk>/progress/", views.JobProgressView.as_view(), name="job-progress"),
     path("imports/", include("enrollment.intake.urls")),
     path("", include("enrollment.urls")),
+    path("receipts/", include("receipts.urls")),
+    path("arrears/", include("arrears.urls")),
     path("api/", include("nhi_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
     path(

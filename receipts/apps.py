@@ -6,3 +6,10 @@ class ReceiptsConfig(AppConfig):
 
     name = "receipts"
     verbose_name = "賦課・収納"
+
+    def ready(self) -> None:
+        from nhi_portal.intake.registry import register
+        from receipts.intake import AssessmentImporter, PaymentImporter
+
+        register(AssessmentImporter())
+        register(PaymentImporter())

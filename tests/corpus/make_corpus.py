@@ -979,8 +979,6 @@ def payments_cases() -> None:
         ),
         "令和0年度 and 昭和80年度 (昭和 ended in 1989)",
         **rejected("2行に誤りがあるため", details=["2行目、列「fiscal_year」", "3行目、列「fiscal_year」"]),
-        bug="parse_fiscal_year does not check the era: 令和0年度 is read as 2018 and 昭和80年度 as 2005 "
-        "(wareki.parse_date refuses 令和0年 and dates outside an era)",
     )
     add(
         "payments",

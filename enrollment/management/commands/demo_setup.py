@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.demo.generator import generate
+from enrollment.demo.receipts import generate_receipts
 from nhi_portal import nightly
 from nhi_portal.models import JobStatus, Municipality
 from nhi_portal.services import staff_create
@@ -28,6 +30,8 @@ INBOX_FILES = {
     "isa_annex1_entry.csv": ("isa", "isa_annex1_entry.csv"),
     "isa_annex2_separation.csv": ("isa", "isa_annex2_separation.csv"),
     "isa_annex3_status_change.csv": ("isa", "isa_annex3_status_change.csv"),
+    "assessments.csv": ("assessments", "assessments.csv"),
+    "payments.csv": ("payments", "payments.csv"),
 }
 
 
@@ -77,6 +81,8 @@ class Command(BaseCommand):
         if not (data_dir / "summary.json").exists():
             self.stdout.write(f"合成データを作成しています（住民 {opts['residents']:,}人）…")
             generate(data_dir, lg_code=city.lg_code, residents=opts["residents"], seed=opts["seed"])
+        if not (data_dir / "receipts_summary.json").exists():
+            generate_receipts(data_dir, seed=opts["seed"])
         inbox = nightly.inbox_for(city)
         for source, (kind, name) in INBOX_FILES.items():
             (inbox / kind).mkdir(parents=True, exist_ok=True)
@@ -89,9 +95,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  {step['label']}: {step['message'] or step['status']}")
         if run.status != JobStatus.SUCCEEDED:
             raise CommandError(f"夜間バッチが失敗しました: {run.error}")
+        call_command(
+            "import_agreements",
+            str(data_dir / "instalment_agreements.csv"),
+            "--lg-code",
+            city.lg_code,
+            verbosity=0,
+        )
 
         self.stdout.write("")
         self.stdout.write(f"デモのサインイン（パスワードはすべて {DEMO_PASSWORD}）:")
         for username, label, municipality in accounts:
             self.stdout.write(f"  {username:<15} {label}（{municipality}）")
+        self.stdout.write(
+            "監督者・監査・管理者は初回のログインで二要素認証（TOTPアプリ）を設定します（QRコードが表示されます）。"
+        )
         self.stdout.write("ポータル: http://127.0.0.1:8000/")
