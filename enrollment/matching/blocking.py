@@ -60,9 +60,10 @@ def _swapped(d: date | None) -> str:
 
 def _date_keys(f: Features, digits: str, block: str, tokens: list[str]) -> list[str]:
     keys = [f"d:{digits}:{t}" for t in tokens]
-    if f.anagram and WILDCARD not in f.anagram:
-        keys.append(f"y:{digits[:4]}:{f.anagram}")
-        keys.append(f"m:{digits[4:]}:{f.anagram}")
+    anagram = f.anagram
+    if anagram and WILDCARD not in anagram:
+        keys.append(f"y:{digits[:4]}:{anagram}")
+        keys.append(f"m:{digits[4:]}:{anagram}")
     if block:
         keys.append(f"b:{block}:{digits}")
     return keys
@@ -76,7 +77,7 @@ def resident_keys(f: Features) -> list[str]:
     tokens = _tokens(f)
     keys = _date_keys(f, f.birth_digits, block, tokens) if f.birth_digits else []
     if block:
-        keys.extend(f"a:{block}:{t}" for t in tokens)
+        keys += [f"a:{block}:{t}" for t in tokens]
     keys.append(f"n:{f.anagram}")
     return keys
 

@@ -85,7 +85,7 @@ def _compare_tokens(
     if (
         unpaired
         and extra
-        and all(any(u.startswith(t) for t in large) for u in unpaired)  # cheap test first
+        and all(u.startswith(large) for u in unpaired)  # cheap test first (startswith any token of large)
         and joined_subset(small, large)
     ):
         return N_SUBSET  # a missing middle name and merged spacing at once: TRANBINH / TRAN VAN BINH
@@ -179,9 +179,9 @@ A_EXACT, A_BLOCK, A_TOWN_CHOME, A_DISAGREE, A_MISSING = range(5)
 
 def compare_address(a: Features, b: Features) -> int:
     x, y = a.address, b.address
-    if x.is_empty or y.is_empty:
-        return A_MISSING
-    if not towns_agree(x.town, y.town):
+    if not (x.town or x.block or x.building or x.room) or not (y.town or y.block or y.building or y.room):
+        return A_MISSING  # x.is_empty or y.is_empty, inlined
+    if x.town != y.town and not towns_agree(x.town, y.town):
         return A_DISAGREE
     if x.block and x.block == y.block:
         return A_EXACT if rooms_agree(x, y) else A_BLOCK
@@ -197,12 +197,16 @@ KANA_LEVELS = ("agree", "partial", "disagree", MISSING)
 
 def compare_kana(record: Features, resident: Features) -> int:
     """The record's Latin name against the resident's katakana reading or 通称, by consonant skeleton."""
-    if len(record.phonetic) < 2:
+    phonetic = record.phonetic
+    if len(phonetic) < 2:
         return 3
     best = -1.0
-    for key in (resident.phonetic, resident.alias_phonetic):
-        if len(key) >= 2:
-            best = max(best, Indel.normalized_similarity(record.phonetic, key))
+    key = resident.phonetic
+    if len(key) >= 2:
+        best = max(best, Indel.normalized_similarity(phonetic, key))
+    key = resident.alias_phonetic
+    if len(key) >= 2:
+        best = max(best, Indel.normalized_similarity(phonetic, key))
     if best < 0:
         return 3
     return 0 if best >= 0.8 else 1 if best >= 0.5 else 2
@@ -213,7 +217,8 @@ def _iso(f: Features) -> str:
 
 
 def _kana_display(f: Features) -> str:
-    return " / ".join(v for v in (f.kana, f.alias) if v)
+    kana, alias = f.kana, f.alias
+    return f"{kana} / {alias}" if kana and alias else kana or alias  # the non-empty ones joined by " / "
 
 
 COMPARISONS: tuple[Comparison, ...] = (

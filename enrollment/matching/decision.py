@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from .comparisons import (
@@ -20,6 +21,7 @@ from .comparisons import (
     N_SUBSET,
 )
 from .features import MATCHING_FIELDS, Features
+from .names import anagram_key
 from .scoring import ScoringModel
 
 AUTO_MATCH = "auto_match"
@@ -148,7 +150,9 @@ class CandidateScore:
 @dataclass(frozen=True)
 class Decision:
     """The outcome for one ISA record. `resident_id` is the matched resident (auto_match) or the best
-    candidate to confirm (review); None for no_match. `candidates` are the best few, best first."""
+    candidate to confirm (review); None for no_match. `candidates` are the best few, best first, and
+    with reason `same_name_dob_sex` also every other candidate with the best one's name, birth date
+    and sex, however low it ranks (see `same_identity`)."""
 
     record_id: str
     outcome: str
@@ -168,6 +172,16 @@ class Decision:
     @property
     def former_resident(self) -> bool:
         return self.best is not None and self.outcome != NO_MATCH and self.best.former_resident
+
+    @property
+    def same_identity(self) -> tuple[str, ...]:
+        """Resident ids of the candidates sharing the best candidate's name (order and spacing aside),
+        birth date and sex, best first: the people reason `same_name_dob_sex` is about (a re-registered
+        person's old and new record, twins with one name). () when that reason does not apply."""
+        if "same_name_dob_sex" not in self.reasons:
+            return ()
+        first = _shown_identity(self.candidates[0])
+        return tuple(c.resident_id for c in self.candidates if _shown_identity(c) == first)
 
     def to_dict(self) -> dict:
         return {
@@ -189,6 +203,13 @@ class Decision:
         }
 
 
+def _shown_identity(candidate: CandidateScore) -> tuple[str, str, str]:
+    """`Features.identity_key` of a candidate, from its explanation (the normalised name, the birth
+    date as ISO text, the sex or "")."""
+    values = {c.field: c.resident_value for c in candidate.comparisons}
+    return anagram_key(tuple(values["name"].split())), values["birth_date"], values["sex"]
+
+
 class ScoredPair(NamedTuple):
     """A candidate with its score and comparison levels, before explanations are built."""
 
@@ -198,19 +219,42 @@ class ScoredPair(NamedTuple):
     name_adjustment: float = 0.0  # term-frequency adjustment included in `score`
 
 
-def explain(model: ScoringModel, record: Features, scored: ScoredPair) -> CandidateScore:
-    comparisons = tuple(
-        FieldComparison(
-            field=c.field,
-            record_value=c.record_value(record),
-            resident_value=c.resident_value(scored.resident),
-            level=c.levels[level],
-            weight=model.weights[i][level] + (scored.name_adjustment if i == 0 else 0.0),
-            frequency_adjustment=scored.name_adjustment if i == 0 else 0.0,
-        )
-        for i, (c, level) in enumerate(zip(COMPARISONS, scored.levels, strict=True))
-    )
-    return CandidateScore(scored.resident.key, scored.resident.status, scored.score, comparisons)
+_EXPLAINED = tuple((c.field, c.levels, c.resident_value) for c in COMPARISONS)
+_NAME_EXPLAINED, _OTHERS_EXPLAINED = _EXPLAINED[0], _EXPLAINED[1:]  # the name comes first
+
+
+def record_values(record: Features) -> tuple[str, ...]:
+    """The record's side of every comparison, in `COMPARISONS` order (the same for all candidates)."""
+    return tuple([c.record_value(record) for c in COMPARISONS])
+
+
+def explain(
+    model: ScoringModel, record: Features, scored: ScoredPair, values: Sequence[str] | None = None
+) -> CandidateScore:
+    """Per field: both values, level and weight. `values`: `record_values(record)`, if already known.
+
+    The name's weight includes the term-frequency adjustment; the others add 0.0, as they always have.
+    """
+    if values is None:
+        values = record_values(record)
+    resident, score, levels, adjustment = scored
+    weights = model.weights
+    if not len(levels) == len(values) == len(weights) == len(_EXPLAINED):
+        raise ValueError("one level, value and weight table per comparison expected")
+    field, level_names, resident_value = _NAME_EXPLAINED
+    level = levels[0]
+    comparisons = [FieldComparison(
+        field, values[0], resident_value(resident), level_names[level], weights[0][level] + adjustment, adjustment
+    )]  # fmt: skip
+    for i, (field, level_names, resident_value) in enumerate(_OTHERS_EXPLAINED, 1):
+        level = levels[i]
+        comparisons.append(FieldComparison(
+            field, values[i], resident_value(resident), level_names[level], weights[i][level] + 0.0, 0.0
+        ))  # fmt: skip
+    return CandidateScore(resident.key, resident.status, score, tuple(comparisons))
+
+
+_BY_SCORE = itemgetter(1)  # ScoredPair.score
 
 
 def decide(
@@ -229,23 +273,37 @@ def decide(
     relatives share family name and address and twins a birth date too, so address and birth date
     must never pick the person alone. Otherwise best ≥ review gives review (the reasons say why
     not auto), else no_match. Former residents are decided like anyone else.
+
+    Explained candidates: the best `explain_top`, and with `same_name_dob_sex` every lower-ranked
+    candidate sharing the best one's name, birth date and sex (`Decision.same_identity`).
     """
-    ranked = sorted(scored, key=lambda s: s.score, reverse=True)
-    problems = tuple(sorted(record.problems & MATCHING_FIELDS))
+    ranked = sorted(scored, key=_BY_SCORE, reverse=True)
+    problems = tuple(sorted(record.problems & MATCHING_FIELDS)) if record.problems else ()
     if not ranked:
         return Decision(record.key, NO_MATCH, "no_candidates", ("no_candidates",), None, None, (),
                         thresholds, problems, 0)  # fmt: skip
     best = ranked[0]
-    candidates = tuple(explain(model, record, s) for s in ranked[:explain_top])
+    values = record_values(record)
     if best.score < thresholds.review:
+        candidates = tuple([explain(model, record, s, values) for s in ranked[:explain_top]])
         return Decision(record.key, NO_MATCH, "below_threshold", ("below_threshold",), None, best.score,
                         candidates, thresholds, problems, len(ranked))  # fmt: skip
+    shown = ranked[:explain_top]
     reasons = []
     if problems:
         reasons.append("field_problem")
-    identity = best.resident.identity_key
-    if sum(1 for s in ranked if s.resident.identity_key == identity) > 1:
+    lead = best.resident  # identity_key (name letters, birth date, sex) compared field by field:
+    anagram, birth_date, sex = lead.anagram, lead.birth_date, lead.sex
+    same = [
+        i
+        for i, s in enumerate(ranked)
+        if (r := s.resident).anagram == anagram and r.birth_date == birth_date and r.sex == sex
+    ]
+    if len(same) > 1:
         reasons.append("same_name_dob_sex")
+        top = len(shown)
+        shown += [ranked[i] for i in same if i >= top]  # the supervisor must see all of them
+    candidates = tuple([explain(model, record, s, values) for s in shown])
     if len(ranked) > 1 and ranked[1].score > best.score - thresholds.close_margin:
         reasons.append("close_candidates")
     if not _identity_agrees(best.levels):

@@ -9,7 +9,15 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from .blocking import MAX_BLOCK_SIZE, name_frequency_key, record_keys, resident_keys
-from .comparisons import N_JOINED, comparison_vector
+from .comparisons import (
+    N_JOINED,
+    compare_address,
+    compare_birth_date,
+    compare_kana,
+    compare_lg_code,
+    compare_name,
+    compare_sex,
+)
 from .decision import Decision, ScoredPair, Thresholds, decide
 from .features import Features
 from .scoring import (
@@ -21,6 +29,8 @@ from .scoring import (
     estimate_u,
     level_matrix,
 )
+
+_new_tuple = tuple.__new__  # ScoredPair(...) without the NamedTuple's Python-level __new__
 
 
 def score_candidates(
@@ -42,11 +52,17 @@ def score_candidates(
     seen: set[str] = set()
     scored = []
     for resident in candidates:
-        if resident.key in seen:
+        key = resident.key
+        if key in seen:
             continue
-        seen.add(resident.key)
-        levels = comparison_vector(record, resident)
-        name, birth, sex, lg, address, kana = levels
+        seen.add(key)
+        # comparison_vector(record, resident), inlined
+        name = compare_name(record, resident)
+        birth = compare_birth_date(record, resident)
+        sex = compare_sex(record, resident)
+        lg = compare_lg_code(record, resident)
+        address = compare_address(record, resident)
+        kana = compare_kana(record, resident)
         tf = adjustment if name <= N_JOINED else 0.0
         score = (
             prior
@@ -58,7 +74,7 @@ def score_candidates(
             + w_address[address]
             + w_kana[kana]
         )
-        scored.append(ScoredPair(resident, score, levels, tf))
+        scored.append(_new_tuple(ScoredPair, (resident, score, (name, birth, sex, lg, address, kana), tf)))
     return scored
 
 

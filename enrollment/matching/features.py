@@ -8,14 +8,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from .addresses import EMPTY_ADDRESS, Address, parse_address
+from ._slots import slots_constructor
+from .addresses import EMPTY_ADDRESS, Address, make_address, parse_address
 from .names import (
     alias_phonetic_key,
-    anagram_key,
     kana_phonetic_key,
     latin_phonetic_key,
-    name_tokens,
+    name_parts,
     normalize_name,
 )
 
@@ -28,11 +29,34 @@ _SEX = {"M": "M", "F": "F", "男": "M", "女": "F", "男性": "M", "女性": "F"
 def normalize_sex(value: str | None) -> str | None:
     if not value:
         return None
+    if value in _SEX:  # the keys are already NFKC, stripped and upper case
+        return _SEX[value]
     return _SEX.get(unicodedata.normalize("NFKC", value).strip().upper())
 
 
 def normalize_lg_code(value: str | None) -> str:
+    if value and value.isascii() and value.isdigit():  # the usual 132101: NFKC and strip change nothing
+        return value
     return unicodedata.normalize("NFKC", value or "").strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def _reading(raw: str) -> tuple[str, str]:
+    """The katakana reading (NFKC, stripped) and its phonetic key (cached: readings recur)."""
+    kana = unicodedata.normalize("NFKC", raw).strip()
+    return kana, kana_phonetic_key(kana)
+
+
+@lru_cache(maxsize=1 << 14)
+def _alias(raw: str) -> tuple[str, str]:
+    """The 通称 (NFKC, stripped) and its phonetic key."""
+    alias = unicodedata.normalize("NFKC", raw).strip()
+    return alias, alias_phonetic_key(alias)
+
+
+@lru_cache(maxsize=1 << 15)
+def _birth_digits(birth_date: date) -> str:
+    return f"{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,32 +112,33 @@ class Features:
             "building": self.address.building,
             "room": self.address.room,
             "status": self.status,
-            "problems": ",".join(sorted(self.problems)),
+            "problems": ",".join(sorted(self.problems)) if self.problems else "",
         }
 
     @classmethod
     def from_stored(cls, row: Mapping[str, str]) -> Features:
-        block = row.get("block") or ""
-        address = Address(
-            row.get("town") or "", tuple(block.split("-")) if block else (), row.get("building") or "",
-            row.get("room") or "",
+        get = row.get
+        key = row["key"]
+        name = get("name") or ""
+        tokens, sorted_tokens, anagram, joined = name_parts(name)
+        birth = get("birth_date")
+        birth_date = date.fromisoformat(birth) if birth else None
+        block = get("block")
+        problems = get("problems")
+        return _make_features(
+            key, name, tokens, sorted_tokens, anagram, joined, get("phonetic") or "", get("sex") or None,
+            birth_date, _birth_digits(birth_date) if birth_date else "", get("lg_code") or "",
+            make_address(
+                get("town") or "", tuple(block.split("-")) if block else (), get("building") or "", get("room") or ""
+            ),
+            get("alias_phonetic") or "", get("kana") or "", get("alias") or "", get("status") or "resident",
+            frozenset(problems.split(",")) if problems else frozenset(),
         )  # fmt: skip
-        birth = row.get("birth_date") or ""
-        problems = row.get("problems") or ""
-        return _build(
-            key=row["key"],
-            name=row.get("name") or "",
-            phonetic=row.get("phonetic") or "",
-            alias_phonetic=row.get("alias_phonetic") or "",
-            kana=row.get("kana") or "",
-            alias=row.get("alias") or "",
-            sex=row.get("sex") or None,
-            birth_date=date.fromisoformat(birth) if birth else None,
-            lg_code=row.get("lg_code") or "",
-            address=address,
-            status=row.get("status") or "resident",
-            problems=frozenset(problems.split(",")) if problems else frozenset(),
-        )
+
+
+# Features(*values) without the dataclass __init__ (see _slots): built by the million.
+_make_features = slots_constructor(Features)
+_NO_PROBLEMS: frozenset[str] = frozenset()
 
 
 def _build(
@@ -129,28 +154,14 @@ def _build(
     kana: str = "",
     alias: str = "",
     status: str = "resident",
-    problems: frozenset[str] = frozenset(),
+    problems: frozenset[str] = _NO_PROBLEMS,
 ) -> Features:
-    tokens = name_tokens(name)
-    return Features(
-        key=key,
-        name=name,
-        tokens=tokens,
-        sorted_tokens=tuple(sorted(tokens)),
-        anagram=anagram_key(tokens),
-        joined="".join(tokens),
-        phonetic=phonetic,
-        sex=sex,
-        birth_date=birth_date,
-        birth_digits=f"{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}" if birth_date else "",
-        lg_code=lg_code,
-        address=address,
-        alias_phonetic=alias_phonetic,
-        kana=kana,
-        alias=alias,
-        status=status,
-        problems=problems,
-    )
+    tokens, sorted_tokens, anagram, joined = name_parts(name)
+    return _make_features(
+        key, name, tokens, sorted_tokens, anagram, joined, phonetic, sex, birth_date,
+        _birth_digits(birth_date) if birth_date else "", lg_code, address, alias_phonetic, kana, alias, status,
+        problems,
+    )  # fmt: skip
 
 
 def record_features(
@@ -203,18 +214,13 @@ def resident_features(
     status: str = "resident",
 ) -> Features:
     """Features of a register resident (住民基本台帳). `name_kanji` is the 通称 (alias) when registered."""
-    kana = unicodedata.normalize("NFKC", name_kana or "").strip()
-    alias = unicodedata.normalize("NFKC", name_kanji or "").strip()
-    return _build(
-        key=str(resident_id),
-        name=normalize_name(name_alpha),
-        phonetic=kana_phonetic_key(kana),
-        alias_phonetic=alias_phonetic_key(alias),
-        kana=kana,
-        alias=alias,
-        sex=normalize_sex(sex),
-        birth_date=birth_date,
-        lg_code=normalize_lg_code(lg_code),
-        address=parse_address(address) if address else EMPTY_ADDRESS,
-        status=status or "resident",
-    )
+    kana, phonetic = _reading(name_kana) if name_kana else ("", "")
+    alias, alias_phonetic = _alias(name_kanji) if name_kanji else ("", "")
+    name = normalize_name(name_alpha)
+    tokens, sorted_tokens, anagram, joined = name_parts(name)
+    return _make_features(  # _build(...), without its keyword arguments: built by the million
+        str(resident_id), name, tokens, sorted_tokens, anagram, joined, phonetic, normalize_sex(sex), birth_date,
+        _birth_digits(birth_date) if birth_date else "", normalize_lg_code(lg_code),
+        parse_address(address) if address else EMPTY_ADDRESS, alias_phonetic, kana, alias, status or "resident",
+        _NO_PROBLEMS,
+    )  # fmt: skip

@@ -40,6 +40,13 @@ def normalize_name(raw: str | None) -> str:
         return ""
     if _ASCII_NAME.fullmatch(raw):  # already canonical: the common case for stored values
         return raw
+    return _normalize_name(raw)
+
+
+@lru_cache(maxsize=1 << 14)
+def _normalize_name(raw: str) -> str:
+    """`normalize_name` of a name not yet canonical (cached, bounded, like the keys below: the same
+    names recur across many people)."""
     text = unicodedata.normalize("NFKC", raw).translate(_LETTER_MAP)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").upper()
     return _NON_LETTERS.sub(" ", text).strip()
@@ -47,6 +54,13 @@ def normalize_name(raw: str | None) -> str:
 
 def name_tokens(normalized: str) -> tuple[str, ...]:
     return tuple(normalized.split())
+
+
+@lru_cache(maxsize=1 << 16)
+def name_parts(normalized: str) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
+    """Tokens, sorted tokens, anagram key and joined tokens of a canonical name (cached)."""
+    tokens = name_tokens(normalized)
+    return tokens, tuple(sorted(tokens)), anagram_key(tokens), "".join(tokens)
 
 
 def anagram_key(tokens: tuple[str, ...]) -> str:
@@ -192,8 +206,12 @@ def align_tokens(small: tuple[str, ...], large: tuple[str, ...]) -> tuple[int, i
     exact = len(small) - len(pending)
     unpaired = []
     for token in pending:
+        size = len(token)
         for i, other in enumerate(pool):
-            if tokens_close(token, other):
+            # tokens_close is False without calling it when both are shorter than 4 letters or their
+            # lengths differ by more than 2 (the largest distance it allows); equal tokens never get here.
+            gap = size - len(other)
+            if -2 <= gap <= 2 and (size >= 4 or len(other) >= 4) and tokens_close(token, other):
                 del pool[i]
                 break
         else:
@@ -239,8 +257,11 @@ _KANA_GROUPS = {
 _KANA_CLASS = {ord(ch): (cls or None) for cls, chars in _KANA_GROUPS.items() for ch in chars}
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\u3040-\u309f\s・＝=]+")
+_HIRAGANA = re.compile("[\u3041-\u3096]")  # the keys of _HIRAGANA_TO_KATAKANA
+_KANA_SEPARATORS = re.compile(r"[\s・＝=]+")
 
 
+@lru_cache(maxsize=1 << 14)
 def latin_phonetic_key(normalized: str) -> str:
     """Consonant-class skeleton of a canonical Latin name, letters sorted so token order does not matter."""
     if not normalized:
@@ -263,14 +284,24 @@ def kana_phonetic_key(kana: str | None) -> str:
     """Consonant-class skeleton of a katakana (or hiragana) reading; "" when it is not kana."""
     if not kana:
         return ""
-    text = unicodedata.normalize("NFKC", kana).translate(_HIRAGANA_TO_KATAKANA)
+    text = unicodedata.normalize("NFKC", kana)
+    if _HIRAGANA.search(text):
+        text = text.translate(_HIRAGANA_TO_KATAKANA)
     if not is_kana(text):
         return ""
-    skeletons = []
-    for token in re.split(r"[\s・＝=]+", text):
-        skeleton = "".join(_KANA_CLASS.get(ord(ch), "") or "" for ch in token)
-        skeletons.append(_REPEATS.sub(r"\1", skeleton))
-    return "".join(sorted("".join(skeletons)))
+    # Words split at whitespace (str.split() and the pattern's \s are the same characters) unless
+    # ・＝= occur; the pattern's empty words at either end have an empty skeleton anyway.
+    if "・" in text or "＝" in text or "=" in text:
+        words = _KANA_SEPARATORS.split(text)
+    else:
+        words = text.split()
+    return "".join(sorted("".join(map(_kana_skeleton, words))))
+
+
+@lru_cache(maxsize=1 << 14)
+def _kana_skeleton(token: str) -> str:
+    """Consonant classes of one kana word, repeats collapsed (cached: グエン, ヴァン, ティ recur)."""
+    return _REPEATS.sub(r"\1", "".join(_KANA_CLASS.get(ord(ch), "") or "" for ch in token))
 
 
 def alias_phonetic_key(alias: str | None) -> str:

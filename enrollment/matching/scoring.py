@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -86,8 +87,7 @@ class ScoringModel:
         if not name_count or not population:
             return 0.0
         m, u = self.params["name"]["exact"]
-        share = min(1.0, name_count / population)
-        return min(TF_MAX_BOOST, level_weight(m, share) - level_weight(m, u))
+        return _name_adjustment(m, u, name_count, population)
 
     def weight(self, field_name: str, level: str) -> float:
         comparison = COMPARISONS[FIELDS.index(field_name)]
@@ -110,6 +110,12 @@ class ScoringModel:
     @classmethod
     def from_dict(cls, data: Mapping) -> ScoringModel:
         return cls(data.get("params"), prior=data.get("prior", 0.0))
+
+
+@lru_cache(maxsize=1 << 12)
+def _name_adjustment(m: float, u: float, name_count: int, population: int) -> float:
+    share = min(1.0, name_count / population)
+    return min(TF_MAX_BOOST, level_weight(m, share) - level_weight(m, u))
 
 
 DEFAULT_MODEL = ScoringModel()

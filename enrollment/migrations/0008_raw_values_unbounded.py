@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrollment', '0007_match_run_progress_at'),
+        ("enrollment", "0007_match_run_progress_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_address',
+            model_name="isarecord",
+            name="raw_address",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_birth_date',
+            model_name="isarecord",
+            name="raw_birth_date",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_event_date',
+            model_name="isarecord",
+            name="raw_event_date",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_lg_code',
+            model_name="isarecord",
+            name="raw_lg_code",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_name',
+            model_name="isarecord",
+            name="raw_name",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='isarecord',
-            name='raw_sex',
+            model_name="isarecord",
+            name="raw_sex",
             field=models.TextField(blank=True, null=True),
         ),
     ]

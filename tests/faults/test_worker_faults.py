@@ -93,12 +93,13 @@ class Worker:
             "NHI_LOG_LEVEL": "WARNING",
         }
         self.proc: subprocess.Popen | None = None
+        self.log = (data_dir / "worker.log").open("ab")  # read it when a fault test fails
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "nhi_portal", "worker", "-P", "solo", "-c", "1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
     def kill9(self) -> None:

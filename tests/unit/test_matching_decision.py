@@ -80,6 +80,38 @@ def test_same_name_birth_date_and_sex_always_goes_to_review_even_when_the_addres
     assert (decision.outcome, decision.reason, decision.resident_id) == (REVIEW, "same_name_dob_sex", "R1")
 
 
+def test_a_re_registered_person_goes_to_review_showing_both_records_however_they_rank():
+    # The old record (left Japan, old address) and the new one have the same name, birth date and
+    # sex: always review. Three relatives at the ISA address (birth dates one digit off) outrank the
+    # old record, which must still be among the candidates for the supervisor to compare.
+    new = register("NEW")
+    old = register("OLD", address="東京都小金井市緑町5丁目1番1号", status="left_japan")
+    relatives = [register(f"REL{day}", birth=date(1995, 4, day)) for day in (13, 14, 15)]
+    decision = decide(isa(), old, *relatives, new)
+    assert (decision.outcome, decision.reason, decision.resident_id) == (REVIEW, "same_name_dob_sex", "NEW")
+    ranked = [c.resident_id for c in decision.candidates]
+    assert ranked == ["NEW", "REL13", "REL14", "OLD"]  # the best three, then the other same-identity record
+    assert decision.candidate_count == 5
+    assert decision.same_identity == ("NEW", "OLD")
+    assert decision.candidates[-1].former_resident and decision.candidates[-1].status == "left_japan"
+    data = decision.to_dict()
+    assert "same_name_dob_sex" in [r["code"] for r in data["reasons"]]
+    assert [c["resident_id"] for c in data["candidates"]] == ranked
+
+
+def test_same_identity_is_empty_without_the_same_name_birth_date_and_sex_rule():
+    decision = decide(
+        isa(), register("R1"), *[register(f"REL{day}", birth=date(1995, 4, day)) for day in (13, 14, 15)]
+    )
+    assert (decision.outcome, decision.resident_id) == (AUTO_MATCH, "R1")
+    assert decision.same_identity == ()
+    assert len(decision.candidates) == 3  # only the best three are explained
+
+
+def test_default_thresholds_are_the_recommended_ones():
+    assert Thresholds() == THRESHOLDS == Thresholds(auto=20.0, review=10.0, close_margin=6.0)
+
+
 def test_namesakes_with_other_birth_dates_do_not_block_an_automatic_match():
     decision = decide(
         isa(), register("R1"), register("R2", birth=date(1988, 10, 30), address="小金井市緑町5-1-1")

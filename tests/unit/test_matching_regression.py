@@ -1,0 +1,307 @@
+"""Regression: the matcher gives exactly the results of its reference version (the one before the
+performance work: caches, piecewise address parsing, faster constructors) on a synthetic register.
+
+Features of every resident (normalised name, phonetic keys, parsed address, ...), their stored columns
+and `Features.from_stored` of them, blocking keys, ISA record features and keys, and decisions (outcome,
+reasons, candidates, every score and weight bit for bit via repr, and `to_dict()`) are serialised and
+compared with digests recorded from the reference version on the same data: `generate(...)` of
+enrollment.demo with the arguments below (50,000 residents, 5,828 with a Latin name; 2,000 ISA records).
+
+If the demo generator changes its output, the input digest no longer matches and the recorded digests
+prove nothing: re-record them (`python tests/unit/test_matching_regression.py`) with a matcher whose
+results are known to be right (e.g. a commit where this test passed), never with one under change.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import re
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enrollment.matching import addresses, names
+
+RESIDENTS, ISA_RECORDS, SEED = 50_000, 2_000, 3
+CHUNK = 1000  # lines per recorded digest, so that a failure says where
+ISA_FILES = ("isa_annex1_entry.csv", "isa_annex2_separation.csv", "isa_annex3_status_change.csv")
+STATUS = {"在住": "resident", "転出": "moved_out", "死亡": "died", "国外転出": "left_japan"}
+
+# Recorded from the reference version of enrollment.matching (see the module docstring).
+# fmt: off
+EXPECTED_INPUT = "d8373b7bfdb65a2da072fc6f0cb2a43405775a42cc1bb96021dc8011a977252a"
+EXPECTED: dict[str, list[str]] = {
+    "residents": [
+        "313f48fd19f4a9aa", "a10ae5f4833c60db", "ce4bccc39ce18427", "2c2887bea1225864", "ffadd80ee75dc3c1",
+        "2b723226e1c029b1", "7a12403360d2a2f2", "54a33785c792482b", "67c1f1065dc46924", "c60ae8e5d755637a",
+        "79fab90a4f091df6", "d8dc637d1b438572", "891e5dc622d26c64", "b8de2418c24e4ee2", "266ce42ae11ca024",
+        "110d68d3a92e97df", "b95be57ceb066967", "a5e9eb61768572c2", "6c6e9d7827ec6d88", "b2739956fc589be6",
+        "38782d6c68fc6e40", "12a766a94fc65a41", "dc57c512d6549d20", "86dc1bd3e204fba4", "3a88e02daa9f435e",
+        "69018efc39a9c092", "1c2a5cc162abc732", "9886276980e678da", "f4126f8a5815d1ce", "30fa73ab02a511b2",
+        "61cdce360a8ec6c8", "3e251114b9e96902", "f791f1e62c3cbd2d", "ef4841cd728e1453", "407f5e417a96b376",
+        "31fa7d67924e2940", "80bd9fe1fc11c5a7", "7b370f7b23098593", "dfab517603d5e784", "97a9ad9d2c571a9a",
+        "183345a4c7b5cb2f", "6bc4c4ddb0384237", "532c0703b288ac57", "8da139791f6e8729", "0eb9844ac743d129",
+        "9fe940fc597cfa47", "fcf204ce725ea01d", "04480a31bc85fed5", "5343b6691dbacf13", "6783bd93d3da68c1",
+    ],
+    "records": [
+        "ca311a09806ca19f", "fcc5029102f2b9cb",
+    ],
+    "decisions": [
+        "b2ce8c48bbb3dcfa", "ac3f08a465dc0554",
+    ],
+}
+# fmt: on
+
+_ERA_BEFORE_YEAR_1 = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+_ERA_BEFORE_YEAR_1 |= {"M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
+_ERA_DATE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR])\.?(元|\d+)[年.](\d+)[月.](\d+)日?")
+_WESTERN_DATE = re.compile(r"(\d{4})[/-]?(\d{1,2})[/-]?(\d{1,2})")
+
+
+def _birth_date(raw: str) -> date | None:
+    """The ISA files' date notations, enough for this test (a wrong guess is the same on both sides)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if match := _ERA_DATE.fullmatch(text):
+        year = _ERA_BEFORE_YEAR_1[match[1]] + (1 if match[2] == "元" else int(match[2]))
+        month, day = int(match[3]), int(match[4])
+    elif match := _WESTERN_DATE.fullmatch(text):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _features(f) -> list:
+    a = f.address
+    values = [getattr(f, field.name) for field in dataclasses.fields(f) if field.name != "address"]
+    values = [sorted(v) if isinstance(v, frozenset) else v for v in values]
+    return [*values, [a.town, a.block, a.building, a.room, a.canonical, a.block_key(), a.is_empty],
+            f.identity_key[0], f.has_problem_in_matching_field]  # fmt: skip
+
+
+def _decision(d) -> list:
+    candidates = [
+        [c.resident_id, c.status, repr(c.score), c.former_resident,
+         [[x.field, x.record_value, x.resident_value, x.level, repr(x.weight), repr(x.frequency_adjustment)]
+          for x in c.comparisons]]
+        for c in d.candidates
+    ]  # fmt: skip
+    return [d.record_id, d.outcome, d.reason, d.reasons, d.resident_id, repr(d.score), d.record_problems,
+            d.candidate_count, d.former_resident, candidates, json.dumps(d.to_dict(), ensure_ascii=False)]  # fmt: skip
+
+
+def _line(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def serialize(matching: ModuleType, data_dir: Path) -> dict[str, list[str]]:
+    """JSON lines per section; `matching` is enrollment.matching or a copy of another version of it."""
+    out: dict[str, list[str]] = {"residents": [], "records": [], "decisions": []}
+    latin = []
+    with open(data_dir / "residents.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            f = matching.resident_features(
+                resident_id=row["resident_code"], name_alpha=row["name_alpha"], name_kana=row["name_kana"],
+                name_kanji=row["name_kanji"], sex=row["sex"], birth_date=date.fromisoformat(row["birth_date"]),
+                lg_code=row["lg_code"], address=row["address"], status=STATUS[row["status"]],
+            )  # fmt: skip
+            stored = f.to_stored()
+            again = matching.Features.from_stored(stored)
+            out["residents"].append(
+                _line([_features(f), matching.resident_keys(f), stored, again == f, _features(again)])
+            )
+            if row["name_alpha"]:
+                latin.append(f)
+    records = []
+    for name in ISA_FILES:
+        with open(data_dir / name, encoding="cp932", newline="") as fh:
+            rows = csv.reader(fh)
+            next(rows)
+            for number, cells in enumerate(rows, 1):
+                birth = _birth_date(cells[4])
+                f = matching.record_features(
+                    record_id=f"{name}:{number}", name=cells[0], lg_code=cells[1], address=cells[2],
+                    sex=cells[3], birth_date=birth, problems=() if birth else ("birth_date",),
+                )  # fmt: skip
+                records.append(f)
+                out["records"].append(
+                    _line(
+                        [_features(f), matching.record_keys(f), matching.name_frequency_key(f), f.to_stored()]
+                    )
+                )
+    index = matching.MatchIndex(latin)
+    loose = matching.Thresholds(auto=30.0, review=5.0, close_margin=2.0)
+    for f in records:
+        candidates = index.candidates(f)
+        stored = [matching.Features.from_stored(c.to_stored()) for c in candidates]  # as the Django layer
+        count = index.name_count(f)
+        out["decisions"].append(_line([
+            [c.key for c in candidates],
+            _decision(index.match(f)),
+            _decision(matching.match_record(f, stored, name_count=count, population=index.size)),
+            _decision(matching.match_record(f, stored, thresholds=loose, explain_top=5)),
+        ]))  # fmt: skip
+    return out
+
+
+def digests(sections: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        name: [
+            hashlib.sha256("\n".join(lines[i : i + CHUNK]).encode()).hexdigest()[:16]
+            for i in range(0, len(lines), CHUNK)
+        ]
+        for name, lines in sections.items()
+    }
+
+
+def input_digest(data_dir: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("residents.csv", *ISA_FILES):
+        h.update((data_dir / name).read_bytes())
+    return h.hexdigest()
+
+
+def generated(data_dir: Path) -> Path:
+    from enrollment.demo.generator import generate
+
+    generate(data_dir, residents=RESIDENTS, isa_records=ISA_RECORDS, seed=SEED)
+    return data_dir
+
+
+@pytest.mark.slow
+def test_results_are_those_of_the_reference_version(tmp_path):
+    import enrollment.matching as matching
+
+    data_dir = generated(tmp_path)
+    assert input_digest(data_dir) == EXPECTED_INPUT, (
+        "enrollment.demo now generates other data: re-record the digests (see the module docstring)"
+    )
+    actual = digests(serialize(matching, data_dir))
+    for section, expected in EXPECTED.items():
+        assert len(actual[section]) == len(expected), section
+        wrong = [i for i, (a, e) in enumerate(zip(actual[section], expected, strict=True)) if a != e]
+        assert not wrong, (
+            f"{section}: lines {wrong[0] * CHUNK + 1}-{(wrong[0] + 1) * CHUNK} differ (and {len(wrong) - 1} more chunks)"
+        )
+
+
+if __name__ == "__main__":  # re-record: python tests/unit/test_matching_regression.py [DATA_DIR] [PACKAGE]
+    import importlib
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else generated(Path(tempfile.mkdtemp()))
+    package = importlib.import_module(sys.argv[2] if len(sys.argv) > 2 else "enrollment.matching")
+    print(f"EXPECTED_INPUT = {input_digest(directory)!r}")
+    print(f"EXPECTED = {json.dumps(digests(serialize(package, directory)), indent=4)}")
+
+
+# --- the piecewise and cached paths against the plain algorithm, on arbitrary text ----------------
+
+_PIECES = [
+    "東京都", "北海道", "小金井市", "西多摩郡", "瑞穂町", "郡山市", "大和郡山市", "本町", "一番町", "北1条西", "千代田区",
+    "大字", "自由が丘", "自由ヶ丘", "霞の浦", "前原町", "第二", "第2地割", "丁目", "番地", "番", "号", "の", "号室", "室",
+    "-", "－", "ー", "ｰ", "‐", "−", " ", "　", "\t", "\n", "〒", "〶", "184-0004", "〒184-0004", "コーポ", "ハイツ", "寮",
+    "ｺｰﾎﾟ", "ﾞ", "\u3099", "\u0301", "´", "¨", "\u200b", "\u200e", "A", "II", "Ⅱ", "②", "壱番館", "三鷹荘", "百", "千",
+    "十", "〇", "一", "二", "三", "九", "町", "条", "区", "通", "地", "市", "・", ".", "#", "F", "ガ", "之", "ヶ",
+    "0", "1", "2", "3", "10", "12", "101", "001", "０", "１", "２", "１０１",
+]  # fmt: skip
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=14).map("".join)
+_REGISTER_LIKE = st.builds(
+    lambda town, block, space, building, room: town + block + space + building + room,
+    st.sampled_from(
+        ["", "東京都小金井市本町", "小金井市前原町", "北1条西", "一番町", "本町ー", "第二", "〶本町", "町５"]
+    ),
+    st.sampled_from(
+        ["1丁目2番3号", "1-2-3", "12番地", "3丁目", "1-2-3-4", "0-01-003", "12番地の4", "5", "1ー2"]
+    ),
+    st.sampled_from(["", " ", "　", "  "]),
+    _TEXT,
+    st.sampled_from(["", "101", "101号室", "0101", "2号", "3室", "0", "10 ", "101\n"]),
+)
+
+
+def _reference_clean_text(raw: str) -> str:
+    """`addresses._clean_text` as it was, without the shortcuts."""
+    text = unicodedata.normalize("NFKC", raw)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else (" " if ch.isspace() else "") for ch in text)
+    text = text.translate(addresses._HYPHENS)
+    text = addresses._LONG_MARK_AS_HYPHEN.sub("-", text)
+    text = addresses._KANJI_NUMERAL.sub(lambda m: str(addresses.kanji_number(m.group())), text)
+    text = addresses._KANJI_NUMERAL_AFTER.sub(lambda m: str(addresses.kanji_number(m.group())), text)
+    while (stripped := addresses._POSTAL_CODE.sub("", text, count=1)) != text:
+        text = stripped
+    return text
+
+
+def _reference_parse_once(raw: str) -> tuple:
+    text = _reference_clean_text(raw)
+    for match in addresses._BLOCK.finditer(text):
+        if text[match.end() : match.end() + 1] in addresses._PLACE_NAME_FOLLOWERS:
+            continue
+        numbers = [addresses._strip_number(n) for n in addresses._NUMBER.findall(match.group())]
+        building, room = addresses._split_building(text[match.end() :])
+        if numbers[3:]:
+            room = "-".join(numbers[3:] + ([room] if room else []))
+        return (addresses._clean_town(text[: match.start()]), tuple(numbers[:3]), building, room)
+    return (addresses._clean_town(text), (), "", "")
+
+
+def _reference_parse_address(raw: str) -> tuple:
+    if not raw:
+        return ("", (), "", "")
+    parsed = _reference_parse_once(raw)
+    for _ in range(5):
+        text = addresses.Address(*parsed).canonical
+        if text == raw:
+            break
+        raw, parsed = text, _reference_parse_once(text)
+    return parsed
+
+
+def _parts(address) -> tuple:
+    return (address.town, address.block, address.building, address.room)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_TEXT, _REGISTER_LIKE))
+def test_piecewise_address_parsing_is_the_plain_parse(raw):
+    assert _parts(addresses._parse_fast(raw)) == _reference_parse_once(raw)
+    assert _parts(addresses._parse_once(raw)) == _reference_parse_once(raw)
+    assert _parts(addresses.parse_address(raw)) == _reference_parse_address(raw)
+    pieces = addresses._parse_pieces(raw)
+    if pieces is not None and pieces[1]:  # parse_address stops early: the loop would change nothing
+        assert _reference_parse_once(pieces[0].canonical) == _parts(pieces[0])
+
+
+_KANA = st.lists(
+    st.sampled_from([*"グエンヴァンティアイカキガサシタチナハバパマヤラワッーャぐえんあいかｸﾞｴﾝ", " ", "　", "\t", "・", "＝", "=", "A"]),
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_KANA)
+def test_kana_key_words_split_as_the_pattern_splits_them(kana):
+    text = unicodedata.normalize("NFKC", kana).translate(names._HIRAGANA_TO_KATAKANA)
+    expected = ""
+    if names.is_kana(text):
+        skeletons = []
+        for token in re.split(r"[\s・＝=]+", text):
+            skeleton = "".join(names._KANA_CLASS.get(ord(ch), "") or "" for ch in token)
+            skeletons.append(names._REPEATS.sub(r"\1", skeleton))
+        expected = "".join(sorted("".join(skeletons)))
+    assert names.kana_phonetic_key(kana) == expected
