@@ -29,7 +29,7 @@ class ArrearsViewSet(viewsets.GenericViewSet):
         ],
         responses=HouseholdArrearsSerializer(many=True),
     )
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         raw = request.query_params.get("as_of")
         try:
             as_of = date.fromisoformat(raw) if raw else timezone.localdate()

@@ -22,6 +22,8 @@ class PortalPermissionRequiredMixin(PermissionRequiredMixin):
     """Class-based views: set `permission_required = "view_people"` (a portal permission)."""
 
     raise_exception = True
+    # Pages take GET and POST only: FormView would otherwise take PUT as a POST.
+    http_method_names = ["get", "head", "post", "options"]
 
     def has_permission(self) -> bool:
         perms = self.get_permission_required()
