@@ -68,9 +68,11 @@ def match_start(*, batch: ImportBatch, user=None, dispatch: bool = True) -> Matc
             return run
         MatchRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="", finished_at=None)
         run.status, run.error = JobStatus.RUNNING, ""
+        # Started before the chunks are handed out: without a broker (eager Celery: the demo, the
+        # tests) they run, and the job succeeds, as soon as this transaction commits.
+        jobs.job_start(run.job_id, total=run.chunks_total, message="突合の準備をしています")
         if dispatch:
             transaction.on_commit(lambda: dispatch_pending(run.pk))
-    jobs.job_start(run.job_id, total=run.chunks_total, message="突合の準備をしています")
     return run
 
 

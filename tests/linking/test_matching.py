@@ -11,7 +11,7 @@ from django.core.management import call_command
 from enrollment.linking import runs
 from enrollment.linking.review import review_confirm
 from enrollment.models import MatchChunk, MatchDecision, MatchEvent, MatchRun, ResidentStatus
-from nhi_portal.models import JobStatus
+from nhi_portal.models import Job, JobStatus
 from tests.linking.helpers import decision_of, isa_batch, match, resident
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +223,19 @@ def test_matching_a_batch_twice_changes_nothing(municipality):
     second = runs.match_start(batch=batch, dispatch=False)
     assert second.pk == first.pk and MatchRun.objects.count() == 1
     assert MatchDecision.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_matching_without_a_broker_leaves_its_job_finished(municipality):
+    """Eager Celery (the demo): the chunks run when match_start's transaction commits. The job must
+    not be set back to "running" afterwards, or its progress bar would poll for ever."""
+    resident(municipality)
+    batch = isa_batch(municipality, [{}])
+    run = runs.match_start(batch=batch)
+    run.refresh_from_db()
+    job = Job.objects.get(pk=run.job_id)
+    assert (run.status, job.status) == (JobStatus.SUCCEEDED, JobStatus.SUCCEEDED)
+    assert job.finished_at is not None and job.message.startswith("突合が完了しました")
 
 
 def test_export_matches_writes_the_documented_columns(municipality, tmp_path):
