@@ -102,6 +102,15 @@ def test_a_clerk_walks_from_the_list_to_the_case_and_records_a_response(municipa
     assert "このケースは完了しています。" in done.content.decode()
 
 
+def test_the_case_opens_its_letters_page_with_the_preview(municipality, clerk):
+    case = enrollment_case(municipality)
+    letter = Letter.objects.get(case=case)
+    detail = signed_in(clerk).get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert f'href="{reverse("letter-detail", args=[letter.pk])}"' in detail
+    page = signed_in(clerk).get(reverse("letter-detail", args=[letter.pk])).content.decode()
+    assert reverse("letter-preview", args=[letter.pk]) in page
+
+
 def test_list_filters(municipality, clerk):
     first = sent(enrollment_case(municipality), on=today() - timedelta(days=40), user=clerk)
     other = ResidentFactory(municipality=municipality, name_alpha="SITI RAHAYU", name_kana="シティ ラハユ")
