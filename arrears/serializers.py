@@ -23,7 +23,9 @@ class LinkageExportSerializer(serializers.ModelSerializer):
     )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     prepared_by = serializers.CharField(source="prepared_by.username", read_only=True)
-    approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True)
+    approved_by = serializers.CharField(
+        source="approved_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = LinkageExport

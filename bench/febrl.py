@@ -23,8 +23,13 @@ Mapping
               resident_code 11 digits 9000000NNNN; household_head_code = the resident's own code.
   ISA event date: 20251001 for every record.
 
-What is lost or different from the portal's real data: no sex (empty on both sides — the register
-import requires it, so a loader must accept an empty sex for this data), no kana and no kanji name
+  sex         FEBRL has none, and both layouts require it (the register import skips a row without
+              sex; an ISA record without sex is never auto-matched). Every record on both sides
+              gets the same placeholder, 男: it tells nobody apart. Splink's EM learns that it carries
+              no weight; the portal's configured sex weight adds the same constant to every pair,
+              true or false — it can move a pair over a threshold, in both directions of error.
+
+What is lost or different from the portal's real data: no sex (above), no kana and no kanji name
 (no phonetic or alias evidence), no former residents, no twins or not-in-register records (every
 ISA record has exactly one true resident), and Australian addresses, which the Japanese address
 normalisation of either matcher does not understand (they compare as plain strings at best).
@@ -52,6 +57,9 @@ import pandas as pd
 FEBRL_FILES = ("dataset4a.csv", "dataset4b.csv")
 LG_CODE = "132101"
 EVENT_DATE = "20251001"
+# FEBRL has no sex; both layouts require one. The same value on every record of both sides carries
+# no evidence: neither matcher can tell people apart by it (see the module docstring).
+SEX_PLACEHOLDER = "男"
 RESIDENT_HEADER = (
     "resident_code", "name_alpha", "name_kana", "name_kanji", "sex", "birth_date", "nationality",
     "residence_status", "lg_code", "address", "moved_in_date", "moved_out_date", "status", "postal_code",
@@ -186,7 +194,7 @@ def write_febrl4(out_dir: Path | str, *, directory: Path | None = None) -> dict:
         code = resident_code(febrl_number(row["rec_id"]))
         residents.append(
             (
-                code, latin_name(row["given_name"], row["surname"]), "", "", "",
+                code, latin_name(row["given_name"], row["surname"]), "", "", SEX_PLACEHOLDER,
                 iso_birth_date(row["date_of_birth"]), "AU", "", LG_CODE, address_text(row), "", "", "在住", "",
                 code,
             )
@@ -198,7 +206,7 @@ def write_febrl4(out_dir: Path | str, *, directory: Path | None = None) -> dict:
         number = febrl_number(row["rec_id"])
         isa_rows.append(
             (
-                latin_name(row["given_name"], row["surname"]), LG_CODE, address_text(row), "",
+                latin_name(row["given_name"], row["surname"]), LG_CODE, address_text(row), SEX_PLACEHOLDER,
                 row["date_of_birth"], EVENT_DATE,
             )
         )  # fmt: skip

@@ -13,6 +13,7 @@ Bounded for CI: a few examples per operation and role; the seeded ids are always
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ from schemathesis.checks import (
 )
 
 from tests.intake.helpers import run_import
+from tests.receipts.helpers import assess, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -95,13 +97,23 @@ def read(name: str) -> bytes:
 
 @pytest.fixture
 def seeded(municipality, clerk):
-    """A batch with ISA records and issues and a rejected batch, both uploaded by the clerk: ids
-    the detail operations find."""
+    """Ids the detail operations find: a batch with ISA records and issues and a rejected batch,
+    both uploaded by the clerk; a household's assessments and a payment; a linkage export preview."""
+    from arrears.rules import LinkageParameters
+    from arrears.services import linkage_preview
+    from receipts.models import Assessment
+
     needs_attention = run_import(municipality, read("dates.csv"), filename="dates.csv", user=clerk)
     rejected = run_import(municipality, read("png_image.csv"), filename="png.csv", user=clerk)
+    assess(municipality)
+    payment = pay(municipality, instalment=1, amount=10_000, on=date(2025, 6, 30))
+    export = linkage_preview(user=clerk, params=LinkageParameters(date(2026, 11, 1)))
     return {
         "/api/batches/{id}/": [needs_attention.pk, rejected.pk],
         "/api/isa-records/{id}/": list(needs_attention.isa_records.values_list("pk", flat=True)[:2]),
+        "/api/assessments/{id}/": list(Assessment.objects.values_list("pk", flat=True)[:2]),
+        "/api/payments/{id}/": [payment.pk],
+        "/api/linkage-exports/{id}/": [export.pk],
     }
 
 

@@ -186,7 +186,7 @@ def test_febrl_mapping(tmp_path):
     assert residents[0]["resident_code"] == "90000000007"
     assert residents[0]["name_alpha"] == "MICHAELA NEUMANN"
     assert residents[0]["birth_date"] == "1915-11-11"
-    assert residents[0]["sex"] == ""
+    assert {r["sex"] for r in residents} == {"男"}  # FEBRL has no sex: one placeholder for all
     assert residents[0]["address"] == "8 stanley street, miami, winston hills 4223 nsw"
     assert residents[1]["birth_date"] == ""  # 31 February
     raw = (out / febrl.ISA_FILE).read_bytes()
@@ -194,6 +194,7 @@ def test_febrl_mapping(tmp_path):
     lines = raw.decode("cp932").splitlines()
     assert lines[0].startswith("氏名（英字）,住居地（地方公共団体コード）")
     assert lines[1].split(",")[0] == "ELTON"
+    assert {line.split(",")[-3] for line in lines[1:]} == {"男"}
     rows = list(csv.DictReader((out / "truth.csv").open(encoding="utf-8")))
     assert [r["resident_code"] for r in rows] == ["90000000012", "90000000007"]
     assert rows[0]["differences"] == "given_name_differs;dob_missing;address_differs"
