@@ -17,6 +17,7 @@ from .names import (
     anagram_key,
     joined_subset,
     loosely_close,
+    one_letter_slip,
     resolve_wildcards,
     same_when_joined,
 )
@@ -106,6 +107,8 @@ def _compare_tokens(
         return N_PARTIAL
     if len(unpaired) == 1 and exact + close >= 2 and any(loosely_close(unpaired[0], t) for t in leftover):
         return N_PARTIAL
+    if one_letter_slip(ta, tb):  # HTAR CHO / HTAR CHU: two tokens, a slip in the short one
+        return N_PARTIAL
     return N_DISAGREE
 
 
@@ -133,12 +136,13 @@ def compare_birth_date(a: Features, b: Features) -> int:
 # --- sex -----------------------------------------------------------------------------------------
 
 SEX_LEVELS = ("agree", "disagree", MISSING)
+S_AGREE, S_DISAGREE, S_MISSING = range(3)
 
 
 def compare_sex(a: Features, b: Features) -> int:
     if a.sex is None or b.sex is None:
-        return 2
-    return 0 if a.sex == b.sex else 1
+        return S_MISSING
+    return S_AGREE if a.sex == b.sex else S_DISAGREE
 
 
 # --- municipality code ---------------------------------------------------------------------------

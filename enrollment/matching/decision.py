@@ -18,10 +18,12 @@ from .comparisons import (
     N_EXACT,
     N_FUZZY,
     N_JOINED,
+    N_PARTIAL,
     N_SUBSET,
+    S_AGREE,
 )
 from .features import MATCHING_FIELDS, Features
-from .names import anagram_key
+from .names import anagram_key, one_letter_slip
 from .scoring import ScoringModel
 
 AUTO_MATCH = "auto_match"
@@ -70,6 +72,21 @@ def _identity_agrees(levels: Sequence[int]) -> bool:
     if name not in _STRONG_NAME or birth not in _STRONG_BIRTH:
         return False
     return address in _SAME_PLACE or (name in (N_EXACT, N_JOINED) and birth == B_EXACT)
+
+
+def _same_flat_slip(record: Features, resident: Features, levels: Sequence[int]) -> bool:
+    """A one-letter slip in a short name token (`one_letter_slip`) is as good as a typo when
+    everything else agrees exactly: the birth date, the sex and the address down to the building
+    and room. A different person with a name one letter away, born the same day, of the same sex and
+    living in the same flat is far rarer than a clerk's slip of the pen (and a twin or namesake in
+    the register still sends the record to review through the other rules)."""
+    return (
+        levels[0] == N_PARTIAL
+        and levels[1] == B_EXACT
+        and levels[2] == S_AGREE
+        and levels[4] == A_EXACT
+        and one_letter_slip(record.tokens, resident.tokens)
+    )
 
 
 @dataclass(frozen=True)
@@ -306,7 +323,7 @@ def decide(
     candidates = tuple([explain(model, record, s, values) for s in shown])
     if len(ranked) > 1 and ranked[1].score > best.score - thresholds.close_margin:
         reasons.append("close_candidates")
-    if not _identity_agrees(best.levels):
+    if not _identity_agrees(best.levels) and not _same_flat_slip(record, best.resident, best.levels):
         reasons.append("weak_identity")
     if best.score < thresholds.auto:
         reasons.append("score_between")

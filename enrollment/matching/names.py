@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -217,6 +218,38 @@ def align_tokens(small: tuple[str, ...], large: tuple[str, ...]) -> tuple[int, i
         else:
             unpaired.append(token)
     return exact, len(pending) - len(unpaired), unpaired, pool
+
+
+def one_letter_slip(a: Sequence[str], b: Sequence[str]) -> bool:
+    """The same name but for one letter in one short token: the same number of tokens (at least
+    two), all equal but one pair of equal length, and that pair one letter substituted (tokens of
+    three letters or more: ZAW/ZAV, CHO/CHU, SRI/SRY) or two neighbouring letters swapped (LI/IL).
+
+    `tokens_close` refuses short tokens on their own (LE/LY, THI/THU are other names), so such a
+    name compares as "partial" at best; the decision accepts it only where everything else agrees
+    to the room (decision._same_flat_slip).
+    """
+    if len(a) != len(b) or len(a) < 2:
+        return False
+    left, right = list(a), list(b)
+    for token in a:
+        if token in right:
+            right.remove(token)
+            left.remove(token)
+    if len(left) != 1 or len(right) != 1:
+        return False
+    x, y = left[0], right[0]
+    if len(x) != len(y) or len(x) < 2:
+        return False
+    diffs = [i for i in range(len(x)) if x[i] != y[i]]
+    if len(diffs) == 1:
+        return len(x) >= 3
+    return (
+        len(diffs) == 2
+        and diffs[1] == diffs[0] + 1
+        and x[diffs[0]] == y[diffs[1]]
+        and x[diffs[1]] == y[diffs[0]]
+    )
 
 
 def loosely_close(a: str, b: str) -> bool:

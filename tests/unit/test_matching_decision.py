@@ -198,3 +198,44 @@ def test_thresholds_are_checked():
         Thresholds(auto=5.0, review=10.0)
     with pytest.raises(ValueError):
         Thresholds(close_margin=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "registered"),
+    [("LIN HTUT ZAV", "LIN HTUT ZAW"), ("HTAR CHU", "HTAR CHO"), ("SRY HANDAYANI", "SRI HANDAYANI"),
+     ("IL QIANXIN", "LI QIANXIN"), ("SAW WIN", "ZAW WIN")],
+)  # fmt: skip
+def test_a_one_letter_slip_in_a_short_name_token_is_matched_when_all_else_agrees_to_the_room(
+    typed, registered
+):
+    decision = decide(isa(typed), register("R1", registered))
+    assert (decision.outcome, decision.resident_id) == (AUTO_MATCH, "R1")
+    assert decision.best.comparisons[0].level == "partial"  # the name level itself is unchanged
+
+
+def test_a_one_letter_slip_is_not_enough_without_the_same_room_birth_date_and_sex():
+    slip, registered = "HTAR CHU", "HTAR CHO"
+    other_room = "東京都小金井市本町1丁目2番3号 コーポ本町102"
+    assert decide(isa(slip, address=other_room), register("R1", registered)).reason == "weak_identity"
+    assert decide(isa(slip, birth=date(1995, 4, 13)), register("R1", registered)).outcome == REVIEW
+    assert decide(isa(slip, sex=None), register("R1", registered)).outcome == REVIEW
+    # The person with the exact name is there as well: never the one with the slip.
+    both = decide(isa(slip), register("R1", registered), register("R2", slip))
+    assert (both.outcome, both.resident_id) == (AUTO_MATCH, "R2")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slip"),
+    [(("ZAW", "WIN"), ("ZAV", "WIN"), True), (("WIN", "ZAW"), ("SAW", "WIN"), True),
+     (("LI", "QIANXIN"), ("IL", "QIANXIN"), True),  # neighbours swapped, even in two letters
+     (("LE", "VAN", "AN"), ("LY", "VAN", "AN"), False),  # LE/LY: two different names
+     (("NGUYEN", "VAN", "AN"), ("NGUYEN", "VAN", "ANH"), False),  # a letter more: another name
+     (("ZAW",), ("ZAV",), False),  # one token is too little
+     (("ZAW", "WIN"), ("ZAV", "WYN"), False),  # two tokens differ
+     (("THANH", "HOA"), ("THANH", "HAO"), True), (("THANH", "HOA"), ("THANH", "AOH"), False)],
+)  # fmt: skip
+def test_one_letter_slip(a, b, slip):
+    from enrollment.matching.names import one_letter_slip
+
+    assert one_letter_slip(a, b) is slip
+    assert one_letter_slip(b, a) is slip
