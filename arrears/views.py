@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from arrears import charts, selectors, services
+from arrears import rate_charts, selectors, services
 from arrears.forms import AgreementCancelForm, AgreementForm, ArrearsFilterForm, AsOfForm, LinkageExportForm
 from arrears.models import ExportStatus, InstalmentAgreement, LineDecision, LinkageExport
 from arrears.rules import LinkageParameters
@@ -387,29 +387,8 @@ class CollectionRateView(PortalPermissionRequiredMixin, TemplateView):
         for year in years:
             if str(year.fiscal_year) == chosen:
                 shown = year
-        month_chart = None
-        if shown is not None:
-            labels = [f"{m:%-m}月" for m in selectors.fiscal_months(shown.fiscal_year)]
-            values = {m.month: m for m in shown.months}
-            months = selectors.fiscal_months(shown.fiscal_year)
-            month_chart = charts.line_chart(
-                labels,
-                [
-                    ("全世帯", [values[m].rate_all if m in values else None for m in months]),
-                    (
-                        "世帯主が外国籍の世帯",
-                        [values[m].rate_foreign if m in values else None for m in months],
-                    ),
-                ],
-            )
-        ordered = sorted(years, key=lambda y: y.fiscal_year)
-        year_chart = charts.bar_chart(
-            [f"{y.fiscal_year}年度" for y in ordered],
-            [
-                ("全世帯", [y.rate_all for y in ordered]),
-                ("世帯主が外国籍の世帯", [y.rate_foreign for y in ordered]),
-            ],
-        )
+        month_chart = rate_charts.month_chart(shown) if shown is not None else None
+        year_chart = rate_charts.year_chart(years)
         return super().get_context_data(
             years=years,
             shown=shown,

@@ -234,6 +234,22 @@
     });
   }
 
+  // ---------------------------------------------------------------- open for printing
+  // <details data-print-open>: a chart's table prints with the chart, open, and closes again after.
+  function initPrintOpen() {
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll("details[data-print-open]:not([open])").forEach(function (details) {
+        details.open = true;
+        opened.push(details);
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (details) { details.open = false; });
+      opened = [];
+    });
+  }
+
   // ---------------------------------------------------------------- job progress
   var jobStatus = {};
 
@@ -319,6 +335,7 @@
     decorateShortcuts(document);
     initScrollRegions(document);
     initPrintButtons(document);
+    initPrintOpen();
     initJobs(document);
     document.addEventListener("keydown", onShortcutKey);
     // htmx swapped in new content: give it the same treatment.
