@@ -28,7 +28,7 @@ ISA_HEADER = "氏名（英字）,住居地（地方公共団体コード）,住�
 def one_isa_file(source: Path, rows: int) -> Path:
     """The generator writes three annex files; the benchmark wants one file of `rows` rows. The
     rows of the three are put under the annex-1 header (same columns), CP932 + CRLF."""
-    target = DATA / f"isa-{rows}.csv"
+    target = DATA / f"isa-{source.name}-{rows}.csv"
     if target.exists():
         return target
     lines = []
