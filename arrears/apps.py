@@ -12,3 +12,7 @@ class ArrearsConfig(AppConfig):
         from nhi_portal.nightly import Step, register_step
 
         register_step(Step("arrears", "滞納の集計", 40, arrears_step))
+
+        from arrears import dashboard
+
+        dashboard.register()

@@ -32,3 +32,7 @@ class EnrollmentConfig(AppConfig):
         from enrollment.cases.nightly import cases_step
 
         register_step(Step("cases", "ケース作成・通知書の準備", 30, cases_step))
+
+        from enrollment.reports import dashboard
+
+        dashboard.register()

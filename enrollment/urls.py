@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("enrollment.linking.urls")),
     path("", include("enrollment.cases.urls")),
     path("", include("enrollment.letters_web.urls")),
+    path("", include("enrollment.reports.urls")),
 ]

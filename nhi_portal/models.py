@@ -440,6 +440,11 @@ class NightlyRun(models.Model):
     def step_state(self, name: str) -> dict:
         return next((s for s in self.steps if s["name"] == name), {})
 
+    @property
+    def failed_step(self) -> dict:
+        """The step that failed ({} when none did): its label and message."""
+        return next((s for s in self.steps if s.get("status") == "failed"), {})
+
 
 class ChangeAction(models.TextChoices):
     CREATE = "create", _("作成")

@@ -153,14 +153,41 @@ def nightly_enqueue(*, municipality: Municipality, user=None) -> NightlyRun:
     return run
 
 
-def nightly_rerun(*, run: NightlyRun) -> NightlyRun:
-    """Re-run a failed run from the step that failed (one button, one command)."""
-    if run.status != JobStatus.FAILED:
-        return run
-    NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.QUEUED, error="")
-    from nhi_portal.tasks import nightly_run_task
+# A re-run imports the inbox, matches and opens cases: whoever starts it must be allowed each of those.
+RERUN_PERMISSIONS = ("import_files", "run_matching", "work_cases")
 
-    transaction.on_commit(lambda: nightly_run_task.delay(run.pk))
+
+class RerunRefused(Exception):
+    """Why a run cannot be re-run now (Japanese, shown to the user)."""
+
+
+def nightly_rerun(*, run: NightlyRun, user=None) -> NightlyRun:
+    """Re-run a failed run from the step that failed (one button, one command). A conditional
+    update takes the run, so two clicks (or two people) start it once; the change log records who."""
+    from nhi_portal.changelog import log_change
+    from nhi_portal.models import ChangeAction
+
+    with transaction.atomic():
+        taken = NightlyRun.objects.filter(pk=run.pk, status=JobStatus.FAILED).update(
+            status=JobStatus.QUEUED, error=""
+        )
+        if not taken:
+            run.refresh_from_db()
+            raise RerunRefused(
+                f"夜間バッチ #{run.pk} は失敗の状態ではありません（{run.get_status_display()}）。"
+                "すでに再実行されたか、実行中です。"
+            )
+        log_change(
+            user=user,
+            action=ChangeAction.UPDATE,
+            instance=run,
+            changes={"status": (JobStatus.FAILED, JobStatus.QUEUED)},
+        )
+        from nhi_portal.tasks import nightly_run_task
+
+        transaction.on_commit(lambda: nightly_run_task.delay(run.pk))
+    logger.info("nightly run %s queued again by %s", run.pk, getattr(user, "pk", None))
+    run.refresh_from_db()
     return run
 
 

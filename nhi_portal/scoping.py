@@ -17,6 +17,12 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(municipality_id=municipality_id)
 
     def for_user(self, user):
-        if user is None or not user.is_authenticated or not getattr(user, "municipality_id", None):
-            return self.none()
-        return self.for_municipality(user.municipality_id)
+        return for_user(self, user)
+
+
+def for_user(queryset: models.QuerySet, user) -> models.QuerySet:
+    """The same wall for a queryset of a model with a `municipality` but a plain manager (the
+    append-only event tables: CaseEvent, MatchEvent)."""
+    if user is None or not user.is_authenticated or not getattr(user, "municipality_id", None):
+        return queryset.none()
+    return queryset.filter(municipality_id=user.municipality_id)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/token/revoke/", account.TokenRevokeView.as_view(), name="account-token-revoke"),
     path("audit/", include("nhi_portal.auditing.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("nightly/<int:pk>/rerun/", views.NightlyRerunView.as_view(), name="nightly-rerun"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/progress/", views.JobProgressView.as_view(), name="job-progress"),
     path("imports/", include("enrollment.intake.urls")),

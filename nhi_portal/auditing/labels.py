@@ -8,6 +8,7 @@ ACTION_LABELS = {
     "search_people": "住民の検索",
     "view_isa_record": "ISA記録",
     "view_isa_records": "取込結果の記録一覧",
+    "view_isa_month_diff": "ISAデータの月次差分",
     "view_review_queue": "審査待ち一覧",
     "view_review_item": "審査",
     "search_residents": "審査での住民検索",

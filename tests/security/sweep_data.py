@@ -126,3 +126,16 @@ def add_receipts_and_arrears(world: dict) -> None:
     world["objects"].update(ours)
     world["objects"].update({other(key): value for key, value in theirs.items()})
     world["files"] = files
+
+
+def failed_nightly_run(municipality):
+    """A nightly run of 小金井市 that failed in its first step, for the re-run URL."""
+    from nhi_portal import nightly
+    from nhi_portal.models import JobStatus, NightlyRun
+
+    run = nightly.nightly_create(municipality=municipality)
+    run.steps[0].update(status="failed", message="受信フォルダを読めません")
+    NightlyRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.FAILED, error="受信フォルダの取込で失敗しました: OSError", steps=run.steps
+    )
+    return run

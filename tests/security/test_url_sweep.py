@@ -81,6 +81,8 @@ TABLE: dict[str, Expect] = {
     "healthz": page(PUBLIC, GET=200),
     "job-detail": page(SIGNED_IN, "job", GET=200),
     "job-progress": page(SIGNED_IN, "job", GET=200),
+    # A failed nightly run: GET is the confirm page, POST queues the re-run and shows its progress.
+    "nightly-rerun": page(("import_files", "run_matching", "work_cases"), "nightly_run", GET=200, POST=302),
     # Sign-in security and the account page ----------------------------------------------------
     "otp-setup": page(SIGNED_IN, GET=200, POST=400),
     "otp-verify": page(SIGNED_IN, GET=302, POST=302),  # verified already (or no device): onwards
@@ -123,6 +125,9 @@ TABLE: dict[str, Expect] = {
     "ex-officio-download": page("approve_ex_officio", "export", GET=200),
     "person-search": page("view_people", GET=200),
     "person-detail": page("view_people", "resident", GET=200),
+    # Reports: the supervisor page (counts only) and the ISA month diff (people's records)
+    "supervisor-overview": page("review_matches", GET=200),
+    "isa-month-diff": page("view_people", GET=200),
     **{
         name: spec
         for action, (perm, form_get, form_post, confirm_get, confirm_post) in CASE_ACTIONS.items()
@@ -296,6 +301,9 @@ def world(world, django_db_blocker):
     """The shared data set, with both municipalities' receipts and arrears objects added."""
     with django_db_blocker.unblock():
         sweep_data.add_receipts_and_arrears(world)
+        world["objects"]["nightly_run"] = sweep_data.failed_nightly_run(
+            world["users"]["clerk"].municipality
+        ).pk
     return world
 
 
@@ -345,7 +353,7 @@ def test_the_other_municipality_sees_empty_lists_never_our_people(world):
     for name in ("api-batch-list", "api-isa-record-list"):
         body = client.get(reverse(name)).json()
         assert body["count"] == 0 and body["results"] == []
-    for name in ("batch-list", "case-list", "case-worklists", "letter-list", "dashboard"):
+    for name in ("batch-list", "case-list", "case-worklists", "letter-list", "dashboard", "isa-month-diff"):
         html = client.get(reverse(name)).content.decode()
         assert "NGUYEN VAN AN" not in html and "TRAN THI BINH" not in html, name
 

@@ -1,5 +1,6 @@
-"""Build the demo: a municipality with staff sign-ins, synthetic input files in its inbox, and
-one nightly batch run over them. Running it again changes nothing (same files, same content)."""
+"""Build the demo: a municipality with staff sign-ins, synthetic input files in its inbox, one
+nightly batch run over them, then a few weeks of office work (_demo_office: earlier ISA months,
+letters printed and posted, replies). Running it again changes nothing (same files, same content)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.demo.generator import generate
 from enrollment.demo.receipts import generate_receipts
+from enrollment.management.commands._demo_office import office_work
 from nhi_portal import nightly
 from nhi_portal.models import JobStatus, Municipality
 from nhi_portal.services import staff_create
@@ -41,6 +43,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--residents", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--no-office-work",
+            action="store_true",
+            help="前の月のISAファイル、通知書の印刷・送付、回答などの窓口の作業を加えない",
+        )
 
     def handle(self, *args, **opts):
         city, _ = Municipality.objects.update_or_create(
@@ -95,6 +102,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {step['label']}: {step['message'] or step['status']}")
         if run.status != JobStatus.SUCCEEDED:
             raise CommandError(f"夜間バッチが失敗しました: {run.error}")
+        if not opts["no_office_work"]:
+            try:
+                office_work(municipality=city, data_dir=data_dir, seed=opts["seed"], stdout=self.stdout)
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
         call_command(
             "import_agreements",
             str(data_dir / "instalment_agreements.csv"),
