@@ -10,7 +10,7 @@ WITH_TEST=0
 [ "${1:-}" = "--test" ] && WITH_TEST=1
 
 RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-core)
-TEST_PKGS=(chromium chromium-driver poppler-utils docker-compose)
+TEST_PKGS=(chromium chromium-driver chromium-l10n poppler-utils docker-compose)
 
 say() { printf '==> %s\n' "$*"; }
 
