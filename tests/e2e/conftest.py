@@ -148,7 +148,8 @@ class Browser:
         """Wait until the page has loaded and htmx has nothing in flight, then check the console."""
         self.wait_until(
             lambda d: d.execute_script(
-                "return document.readyState === 'complete' && !document.querySelector('.htmx-request')"
+                "return document.readyState === 'complete' && document.fonts.status === 'loaded'"
+                " && !document.querySelector('.htmx-request')"
             ),
             "the page to finish loading",
         )
@@ -294,6 +295,8 @@ class Browser:
         )
 
     def screenshot(self, name: str, *, top: int = 0) -> Path:
+        # No blinking text cursor: the same screen gives the same picture.
+        self.driver.execute_script("document.documentElement.style.caretColor = 'transparent'")
         metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
         height = min(int(metrics["cssContentSize"]["height"]) - top, MAX_SCREENSHOT_HEIGHT)
         shot = self.driver.execute_cdp_cmd(
@@ -304,6 +307,7 @@ class Browser:
                 "clip": {"x": 0, "y": top, "width": WIDTH, "height": height, "scale": 1},
             },
         )
+        self.driver.execute_script("document.documentElement.style.caretColor = ''")
         image = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
         # 256 colours keep text sharp at a third of the size of a full-colour PNG.
         image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
