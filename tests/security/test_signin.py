@@ -201,6 +201,8 @@ def test_the_code_step_accepts_a_current_code_and_refuses_a_wrong_one(supervisor
 
 def test_a_clerk_may_opt_in_and_is_then_asked_for_a_code(clerk):
     client = signed_in(clerk)
+    # Every page's header leads to the account page (two-factor, sign out everywhere, tokens).
+    assert f'href="{reverse("account")}"' in client.get(reverse("case-list")).content.decode()
     assert "認証アプリを登録する" in client.get(reverse("account")).content.decode()
     client.get(reverse("otp-setup"))
     device = TOTPDevice.objects.get(user=clerk)
