@@ -23,10 +23,12 @@ from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import (
     address_cell,
     address_cells,
+    address_column,
     date_cell,
     lg_code_cell,
     name_alpha_cell,
     name_alpha_cells,
+    name_alpha_column,
     sex_cell,
 )
 
@@ -86,9 +88,9 @@ class IsaImporter:
     def checks(self, batch) -> dict[str, Check]:
         now = localdate()
         return {
-            "name": Check(name_alpha_cell, many=name_alpha_cells, max_length=200),
+            "name": Check(name_alpha_cell, many=name_alpha_cells, vector=name_alpha_column, max_length=200),
             "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
-            "address": Check(address_cell, many=address_cells, max_length=300),
+            "address": Check(address_cell, many=address_cells, vector=address_column, max_length=300),
             "sex": Check(sex_cell, cached=True),
             "birth_date": Check(date_cell(not_after=now, not_before=OLDEST_BIRTH), pa.date32(), cached=True),
             "event_date": Check(

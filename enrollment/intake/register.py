@@ -21,15 +21,18 @@ from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import (
     address_cell,
     address_cells,
+    address_column,
     choice_cell,
     date_cell,
     digits_cell,
     lg_code_cell,
     name_alpha_cell,
     name_alpha_cells,
+    name_alpha_column,
     sex_cell,
     text_cell,
     text_cells,
+    text_column,
 )
 
 WHAT = "住民基本台帳"
@@ -84,10 +87,11 @@ class ResidentImporter:
             "name_alpha": Check(
                 lambda raw: name_alpha_cell(raw, required=False),
                 many=lambda values: name_alpha_cells(values, required=False),
+                vector=lambda column: name_alpha_column(column, required=False),
                 max_length=120,
             ),
-            "name_kana": Check(text_cell, many=text_cells, max_length=120),
-            "name_kanji": Check(text_cell, many=text_cells, max_length=120),
+            "name_kana": Check(text_cell, many=text_cells, vector=text_column, max_length=120),
+            "name_kanji": Check(text_cell, many=text_cells, vector=text_column, max_length=120),
             "sex": Check(sex_cell, cached=True),
             "birth_date": Check(
                 date_cell(not_after=now, not_before=date(1890, 1, 1)), pa.date32(), cached=True
@@ -95,7 +99,7 @@ class ResidentImporter:
             "nationality": Check(nationality_cell, cached=True),
             "residence_status": Check(text_cell, cached=True, max_length=40),
             "lg_code": Check(lg_code_cell(batch.municipality.all_codes()), cached=True),
-            "address": Check(address_cell, many=address_cells, max_length=200),
+            "address": Check(address_cell, many=address_cells, vector=address_column, max_length=200),
             "postal_code": Check(digits_cell(length=7, label="郵便番号", allow_empty=True), cached=True),
             "household_head_code": Check(
                 digits_cell(length=11, label="世帯主の住民票コード", allow_empty=True),

@@ -17,6 +17,9 @@ from nhi_portal.intake.errors import ERROR, RowProblem
 CellFn = Callable[[str], tuple[object, tuple[tuple[str, str], ...]]]
 # many(distinct raw values) -> (clean values, {index: problems} for the values with problems)
 ManyFn = Callable[[list[str]], tuple[list, dict[int, tuple[tuple[str, str], ...]]]]
+# vector(column) -> (clean values, ok): a whole-column Arrow fast path; where ok is False the value
+# is cleaned by fn/many instead (see nhi_portal.intake.values.address_column)
+VectorFn = Callable[[pa.Array], tuple[pa.Array, pa.Array]]
 
 
 @dataclass
@@ -33,6 +36,7 @@ def map_column(
     cache: dict | None = None,
     many: ManyFn | None = None,
     fast: str = "",
+    vector: VectorFn | None = None,
 ) -> Cells:
     """Apply `fn` to each distinct value (or `many` to all distinct values at once, which is
     faster for columns where nearly every value is different: names, addresses). `fast` is a
@@ -43,6 +47,8 @@ def map_column(
         return Cells(pa.array([], type), {})
     if fast and pc.all(pc.match_substring_regex(array, fast)).as_py():
         return Cells(array.cast(type), {})
+    if vector is not None:
+        return _vectorised(array, fn, type=type, cache=cache, many=many, vector=vector)
     encoded = pc.dictionary_encode(array)
     uniques = encoded.dictionary.to_pylist()
     if many is not None:
@@ -65,6 +71,17 @@ def map_column(
         for row in np.flatnonzero(np.isin(indices, list(bad))).tolist():
             problems[row] = bad[int(indices[row])]
     return Cells(values, problems)
+
+
+def _vectorised(array: pa.Array, fn: CellFn, *, type, cache, many, vector: VectorFn) -> Cells:
+    """The Arrow fast path for the cells it can take; the rest one value at a time (map_column)."""
+    values, ok = vector(array)
+    if pc.all(ok).as_py():
+        return Cells(values.cast(type), {})
+    rest = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
+    slow = map_column(array.take(pa.array(rest)), fn, type=type, cache=cache, many=many)
+    merged = pc.replace_with_mask(values.cast(type), pc.invert(ok), slow.values)
+    return Cells(merged, {int(rest[i]): found for i, found in slow.problems.items()})
 
 
 @dataclass
@@ -135,6 +152,7 @@ class Check:
     source: str = ""  # the table column it reads, when it differs from the field name
     many: ManyFn | None = None  # a whole-column version of fn (for nearly-unique columns)
     fast: str = ""  # regex of values already clean (see map_column)
+    vector: VectorFn | None = None  # an Arrow fast path over the whole column (see map_column)
     max_length: int = 0  # longest clean value the database column holds (0: no limit)
 
 
@@ -154,8 +172,9 @@ def validate_slice(part, checks: dict[str, Check], *, label_of, caches: dict[str
         raw[name] = part.column(key)
         cache = caches.setdefault(name, {}) if check.cached else None
         cells = map_column(
-            raw[name], check.fn, type=check.type, cache=cache, many=check.many, fast=check.fast
-        )
+            raw[name], check.fn, type=check.type, cache=cache, many=check.many, fast=check.fast,
+            vector=check.vector,
+        )  # fmt: skip
         found.add(cells, raw[name], field_name=name, label=label_of(key))
         if check.max_length and len(cells.values):
             cells.values = _limit_length(
