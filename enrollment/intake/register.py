@@ -127,7 +127,16 @@ class ResidentImporter:
             for part in source.slices():
                 checked = validate_slice(part, checks, label_of=source.label_of, caches=caches)
                 lines = part.lines.tolist()
-                for row, code in enumerate(checked.clean["resident_code"].to_pylist()):
+                codes = checked.clean["resident_code"].to_pylist()
+                first_here = dict(zip(codes, lines, strict=True))
+                if (
+                    len(first_here) == len(codes)
+                    and "" not in first_here
+                    and first_line_of.keys().isdisjoint(first_here)
+                ):
+                    first_line_of.update(first_here)  # the usual case: no code seen twice
+                    codes = []
+                for row, code in enumerate(codes):
                     if not code:
                         continue
                     first = first_line_of.setdefault(code, lines[row])
