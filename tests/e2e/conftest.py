@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connections
 from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -180,26 +180,35 @@ class Browser:
     # Finding and waiting -------------------------------------------------------------------
 
     def wait_until(self, condition, what: str, timeout: float = WAIT_SECONDS):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
-            condition, f"waited {timeout}s for {what} on {self.path}"
-        )
+        # htmx replaces elements under the test's feet (the progress bar, every second): an
+        # element gone stale is looked up again.
+        return WebDriverWait(
+            self.driver,
+            timeout,
+            poll_frequency=0.1,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(condition, f"waited {timeout}s for {what} on {self.path}")
 
     def find(self, css: str, text: str | None = None):
         """The visible element matching `css` (and containing `text`), waiting for it to appear."""
 
         def found(driver):
-            try:
-                for element in driver.find_elements(By.CSS_SELECTOR, css):
-                    if element.is_displayed() and (text is None or text in element.text):
-                        return element
-            except StaleElementReferenceException:
-                return False
+            for element in driver.find_elements(By.CSS_SELECTOR, css):
+                if element.is_displayed() and (text is None or text in element.text):
+                    return element
             return False
 
         return self.wait_until(found, f"{css!r}" + (f" with {text!r}" if text else ""))
 
-    def text(self, css: str = "main") -> str:
-        return self.find(css).text
+    def text(self, css: str = "main", *, showing: str | None = None) -> str:
+        """The text of the element matching `css`; with `showing`, once it shows that text."""
+
+        def read(driver):
+            element = driver.find_element(By.CSS_SELECTOR, css)
+            value = element.text if element.is_displayed() else element.get_attribute("textContent")
+            return value if showing is None or showing in value else False
+
+        return self.wait_until(read, f"{css!r}" + (f" to show {showing!r}" if showing else ""))
 
     @contextmanager
     def next_page(self):
@@ -288,7 +297,10 @@ class Browser:
         return violations
 
     def check_accessibility(self, name: str) -> None:
-        serious = [v for v in self.axe_violations() if v["impact"] in FAILING_IMPACTS]
+        found = self.axe_violations()
+        with open("/tmp/axe_report.txt", "a") as fh:
+            fh.write(f"== {name} {self.path}\n" + describe_violations(found) + "\n")
+        serious = [v for v in found if v["impact"] in FAILING_IMPACTS]
         assert not serious, (
             f"axe-core: {len(serious)} serious accessibility problems on {name} ({self.path}):\n"
             + (describe_violations(serious))
