@@ -29,6 +29,10 @@ class EnrollmentConfig(AppConfig):
 
         register_watchdog("match", redispatch_stalled)
 
+        from enrollment.cases.printing import print_batch_watchdog
+
+        register_watchdog("print", print_batch_watchdog)
+
         from enrollment.cases.nightly import cases_step
 
         register_step(Step("cases", "ケース作成・通知書の準備", 30, cases_step))

@@ -4,7 +4,10 @@ A job's state changes (queued → running → succeeded/failed) are rows in the 
 outside the job's own transaction. Live progress (rows done, a status line) changes many times a
 second inside long transactions — even inside a COPY — so it lives in the cache (Redis in
 production, shared by workers and web; local memory in the embedded demo, where jobs run in the
-web process) and is folded into the job when it ends."""
+web process) and is folded into the job when it ends.
+
+Live progress is only shown: when the cache does not answer (Redis restarting), it is skipped —
+a job never fails, nor leaves its row unfinished, because of it."""
 
 from __future__ import annotations
 
@@ -23,10 +26,18 @@ def _key(job_id: int) -> str:
     return f"job-progress:{job_id}"
 
 
+def _cache(operation: str, *args):
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception as exc:  # the cache is Redis: a restart must not fail the job
+        logger.warning("job progress not %s (cache unavailable: %s: %s)", operation, type(exc).__name__, exc)
+        return None
+
+
 def live_progress(job: Job) -> dict:
     """done/total/message of a running job (from the cache), else what the row holds."""
     if job.status == JobStatus.RUNNING:
-        live = cache.get(_key(job.pk))
+        live = _cache("get", _key(job.pk))
         if live:
             return live
     return {"done": job.done, "total": job.total, "message": job.message}
@@ -56,7 +67,7 @@ def job_start(job_id: int | None, *, total: int = 0, message: str = "") -> None:
         done=0,
         message=message,
     )
-    cache.set(_key(job_id), {"done": 0, "total": total, "message": message}, _TTL)
+    _cache("set", _key(job_id), {"done": 0, "total": total, "message": message}, _TTL)
 
 
 def job_progress(
@@ -64,22 +75,22 @@ def job_progress(
 ) -> None:
     if job_id is None:
         return
-    current = cache.get(_key(job_id)) or {"done": 0, "total": 0, "message": ""}
+    current = _cache("get", _key(job_id)) or {"done": 0, "total": 0, "message": ""}
     current["done"] = done
     if total is not None:
         current["total"] = total
     if message is not None:
         current["message"] = message[:300]
-    cache.set(_key(job_id), current, _TTL)
+    _cache("set", _key(job_id), current, _TTL)
 
 
 def _finish(job_id: int, **fields) -> None:
-    live = cache.get(_key(job_id)) or {}
+    live = _cache("get", _key(job_id)) or {}
     fields.setdefault("done", live.get("done", 0))
     if live.get("total"):
         fields.setdefault("total", live["total"])
     Job.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
-    cache.delete(_key(job_id))
+    _cache("delete", _key(job_id))
 
 
 def job_succeed(

@@ -9,10 +9,12 @@ moved to INBOX_DIR/<lg_code>/done/<date>/ or rejected/<date>/ with `<name>.reaso
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -191,15 +193,21 @@ def nightly_rerun(*, run: NightlyRun, user=None) -> NightlyRun:
     return run
 
 
-def nightly_execute(*, run_id: int) -> NightlyRun:
+def nightly_execute(*, run_id: int, wake: str = "") -> NightlyRun:
     """Run the steps not yet finished, in order. Safe to call twice, even at the same time on two
     workers: one runs, the other finds the run taken and leaves it (a PostgreSQL advisory lock,
-    released by the server if the worker dies)."""
+    released by the server if the worker dies).
+
+    `wake`: the token of a continuation (a step that waits is looked at again later). Only the
+    continuation the run last asked for is followed; an older one (redelivered by the broker, or
+    the second of an original and the watchdog's copy) is dropped, so continuations never
+    multiply. A run taken by the watchdog for a moment drops the continuation too: the watchdog
+    sends it again once it is overdue."""
     with _exclusive(run_id) as acquired:
         if not acquired:
             logger.info("nightly run %s is being run by another worker", run_id)
             return NightlyRun.objects.get(pk=run_id)
-        return _execute(run_id)
+        return _execute(run_id, wake=wake)
 
 
 @contextmanager
@@ -221,9 +229,19 @@ def _exclusive(run_id: int):
 _LOCK_NAMESPACE = 7701  # advisory lock class of nightly runs
 
 
-def _execute(run_id: int) -> NightlyRun:
+def _current_step(run: NightlyRun) -> dict:
+    """The first step not done ({} when all are)."""
+    return next((s for s in run.steps if s.get("status") != "done"), {})
+
+
+def _execute(run_id: int, *, wake: str = "") -> NightlyRun:
     run = NightlyRun.objects.select_related("municipality").get(pk=run_id)
     if run.status == JobStatus.SUCCEEDED:
+        return run
+    if wake and (
+        run.status not in (JobStatus.QUEUED, JobStatus.RUNNING) or _current_step(run).get("wake") != wake
+    ):
+        logger.info("nightly run %s: continuation %s is out of date, dropped", run_id, wake)
         return run
     NightlyRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, error="")
     all_steps = steps()
@@ -239,13 +257,10 @@ def _execute(run_id: int) -> NightlyRun:
         try:
             summary = step.run(run=run)
         except StepPending as pending:
-            _set_step(run, step.name, "waiting", pending.message)
-            from nhi_portal.tasks import nightly_run_task
-
-            delay = pending.retry_seconds
-            transaction.on_commit(
-                lambda delay=delay: nightly_run_task.apply_async((run.pk,), countdown=delay)
-            )
+            delay, token = pending.retry_seconds, secrets.token_hex(8)
+            resume_at = (timezone.now() + timedelta(seconds=delay)).isoformat()
+            _set_step(run, step.name, "waiting", pending.message, wake=token, resume_at=resume_at)
+            transaction.on_commit(lambda token=token, delay=delay: _continue(run.pk, token, countdown=delay))
             run.refresh_from_db()
             return run
         except Exception as exc:
@@ -276,25 +291,51 @@ def _mark_started(run: NightlyRun, name: str) -> None:
             state["started"] = timezone.now().isoformat()
 
 
-def _set_step(run: NightlyRun, name: str, status: str, message: str) -> None:
+def _continue(run_id: int, wake: str, *, countdown: int = 0) -> None:
+    from nhi_portal.tasks import nightly_run_task
+
+    nightly_run_task.apply_async((run_id,), {"wake": wake}, countdown=countdown)
+
+
+def _set_step(run: NightlyRun, name: str, status: str, message: str, **extra) -> None:
     for state in run.steps:
         if state["name"] == name:
-            state.update(status=status, message=message, at=timezone.now().isoformat())
+            state.update(status=status, message=message, at=timezone.now().isoformat(), **extra)
     run.current_step = name if status == "running" else ""
     NightlyRun.objects.filter(pk=run.pk).update(steps=run.steps, current_step=run.current_step)
 
 
 def nightly_watchdog(*, stall_seconds: int) -> list[int]:
-    """Runs waiting on a step that nobody has looked at for `stall_seconds` are picked up again
-    (their delayed continuation died with a worker or with Redis). Called by beat every minute."""
-    from nhi_portal.tasks import nightly_run_task
-
-    cutoff = timezone.now() - timezone.timedelta(seconds=stall_seconds)
+    """Runs nobody has looked at for `stall_seconds` are picked up again: their message or their
+    delayed continuation died with a worker or with Redis. A run a worker is running (it holds the
+    run's advisory lock) is never stalled, however long its step takes; a waiting run is stalled
+    `stall_seconds` after its continuation was due. The continuation is sent again with the same
+    token, so a late original and the copy run it once. Called by beat every minute."""
+    now = timezone.now()
     revived = []
-    for run in NightlyRun.objects.filter(status=JobStatus.RUNNING):
-        stamps = [s.get("at") for s in run.steps if s.get("status") in ("running", "waiting") and s.get("at")]
-        if stamps and max(stamps) < cutoff.isoformat():
-            logger.warning("nightly run %s stalled on %s: queued again", run.pk, run.current_step)
-            nightly_run_task.delay(run.pk)
-            revived.append(run.pk)
-    return revived
+    for run_id in NightlyRun.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).values_list(
+        "pk", flat=True
+    ):
+        with _exclusive(run_id) as acquired:
+            if not acquired:  # a worker is on it
+                continue
+            run = NightlyRun.objects.get(pk=run_id)
+            current = _current_step(run)
+            if run.status not in (JobStatus.QUEUED, JobStatus.RUNNING) or not current:
+                continue
+            stamps = [s["at"] for s in run.steps if s.get("at")]
+            if current.get("status") == "waiting" and current.get("resume_at"):
+                stamps.append(current["resume_at"])
+            seen = max([run.created_at, *(datetime.fromisoformat(stamp) for stamp in stamps)])
+            if seen > now - timedelta(seconds=stall_seconds):
+                continue
+            # The same token again: whichever of the old and the new message comes first runs,
+            # the other finds it out of date. Stamped, so it is sent again only after another stall.
+            token = current.get("wake") or secrets.token_hex(8)
+            current.update(wake=token, resume_at=now.isoformat())
+            NightlyRun.objects.filter(pk=run.pk).update(steps=run.steps)
+            logger.warning("nightly run %s stalled on %s: queued again", run.pk, current["name"])
+            revived.append((run.pk, token))
+    for run_id, token in revived:  # after the lock is released, or the worker would find it taken
+        _continue(run_id, token)
+    return [run_id for run_id, _ in revived]

@@ -12,8 +12,9 @@ __all__ = ["import_batch_task", "nightly_run_task", "nightly_start_all"]
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def nightly_run_task(run_id: int) -> str:
-    return nightly.nightly_execute(run_id=run_id).status
+def nightly_run_task(run_id: int, wake: str = "") -> str:
+    """`wake`: the token of a continuation (see nightly.nightly_execute); none for a first run."""
+    return nightly.nightly_execute(run_id=run_id, wake=wake).status
 
 
 @shared_task

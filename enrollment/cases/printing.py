@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -159,7 +159,22 @@ def print_batch_render(*, batch_id: int) -> PrintBatch:
         )
         PrintBatch.objects.filter(pk=batch_id).update(status=PrintBatch.Status.FAILED, error=reason)
         jobs.job_fail(batch.job_id, error=reason)
+        _discard_stray_pdf(PrintBatch.objects.select_related("municipality").get(pk=batch_id))
     return PrintBatch.objects.get(pk=batch_id)
+
+
+def _pdf_name(batch: PrintBatch) -> str:
+    return batch.pdf.field.generate_filename(batch, f"letters_{batch_number(batch)}.pdf")
+
+
+def _discard_stray_pdf(batch: PrintBatch) -> None:
+    """The PDF an earlier rendering of this batch wrote before it was killed or failed: the
+    transaction that recorded it rolled back, so nothing refers to the file, which holds personal
+    data and would otherwise stay for ever (and push the batch's own PDF to another name)."""
+    name = _pdf_name(batch)
+    if batch.pdf.name != name and batch.pdf.storage.exists(name):
+        logger.warning("print batch %s: removing %s left by a rendering that did not finish", batch.pk, name)
+        batch.pdf.storage.delete(name)
 
 
 def _render(batch: PrintBatch) -> None:
@@ -217,6 +232,7 @@ def _render(batch: PrintBatch) -> None:
 
     # Writes last: on SQLite (the demo) the first write locks the database until the commit.
     Letter.objects.bulk_update(held, ["status", "hold_reason"], batch_size=2000)
+    _discard_stray_pdf(batch)
     batch.pdf.save(f"letters_{number}.pdf", ContentFile(pdf), save=False)
     batch.sha256 = hashlib.sha256(pdf).hexdigest()
     batch.page_count = _page_count(pdf)
@@ -255,6 +271,42 @@ def _render(batch: PrintBatch) -> None:
             result_url=_letter_list_url(),
         )
     )
+
+
+def print_batch_watchdog(*, stall_seconds: int) -> list[int]:
+    """Batches still rendering that no worker renders (a renderer holds the batch's row lock) and
+    that nobody started or queued for `stall_seconds` are queued again: their worker was killed
+    (its message only comes back after the broker's visibility timeout) or Redis forgot the
+    message. A duplicate is harmless (the batch is rendered once). Called by beat every minute."""
+    from enrollment.cases.printing_tasks import render_print_batch_task
+
+    cutoff = timezone.now() - timedelta(seconds=stall_seconds)
+    waiting = PrintBatch.objects.filter(status=PrintBatch.Status.RENDERING, created_at__lt=cutoff)
+    revived = []
+    for batch_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = (
+                PrintBatch.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("job")
+                .filter(pk=batch_id, status=PrintBatch.Status.RENDERING)
+                .first()
+            )
+            if batch is None:  # being rendered
+                continue
+            stamps = [batch.created_at]
+            if batch.job is not None:
+                stamps.append(batch.job.started_at or batch.created_at)
+                if batch.job.params.get("queued_again"):
+                    stamps.append(datetime.fromisoformat(batch.job.params["queued_again"]))
+            if max(stamps) > cutoff:
+                continue
+            if batch.job is not None:
+                batch.job.params = {**batch.job.params, "queued_again": timezone.now().isoformat()}
+                batch.job.save(update_fields=["params"])
+            logger.warning("print batch %s stalled: queued again", batch.pk)
+            transaction.on_commit(lambda pk=batch.pk: render_print_batch_task.delay(pk))
+            revived.append(batch.pk)
+    return revived
 
 
 @contextmanager

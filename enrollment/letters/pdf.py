@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -73,8 +76,23 @@ def render_jobs(jobs: Sequence[RenderJob], workers: int = 1) -> Iterator[Rendere
         yield from (render_job(job) for job in jobs)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         yield from pool.map(render_job, jobs)
+
+
+def exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Pool initializer: end this worker process when the process that started it is gone. A
+    pool's workers wait for work forever, so a Celery worker killed (kill -9, the OOM killer)
+    while rendering would otherwise leave them behind, rendering on and holding their memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 # --- composition ---------------------------------------------------------------------------------

@@ -254,6 +254,54 @@ def test_a_worker_killed_mid_render_leaves_nothing_and_the_rerun_prints_the_same
     assert set(batch.letters.values_list("pk", flat=True)) == {lt.pk for lt in letters}
 
 
+def _pdfs(settings) -> list[str]:
+    return sorted(path.name for path in Path(settings.PRIVATE_STORAGE_DIR).rglob("*.pdf"))
+
+
+def test_a_pdf_written_by_a_rendering_killed_before_its_commit_does_not_stay(
+    municipality, clerk, monkeypatch, settings
+):
+    queue_letters(municipality)
+    batch = printing.print_batch_create(
+        municipality=municipality, kind="enrollment", second=False, user=clerk, enqueue=False
+    )
+
+    class WorkerLost(BaseException):  # SIGKILL after the PDF was written, before the commit
+        pass
+
+    def killed(pdf):
+        raise WorkerLost
+
+    monkeypatch.setattr(printing, "_page_count", killed)
+    with pytest.raises(WorkerLost):
+        printing.print_batch_render(batch_id=batch.pk)
+    assert _pdfs(settings) == [f"letters_{printing.batch_number(batch)}.pdf"]  # nobody refers to it
+
+    monkeypatch.undo()
+    batch = printing.print_batch_render(batch_id=batch.pk)
+    assert batch.status == "ready"
+    assert _pdfs(settings) == [Path(batch.pdf.name).name] == [f"letters_{printing.batch_number(batch)}.pdf"]
+    assert hashlib.sha256(Path(batch.pdf.path).read_bytes()).hexdigest() == batch.sha256
+
+
+def test_a_rendering_that_fails_after_writing_its_pdf_leaves_no_pdf(
+    municipality, clerk, monkeypatch, settings
+):
+    queue_letters(municipality)
+    batch = printing.print_batch_create(
+        municipality=municipality, kind="enrollment", second=False, user=clerk, enqueue=False
+    )
+
+    def broken(pdf):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(printing, "_page_count", broken)
+    batch = printing.print_batch_render(batch_id=batch.pk)
+    assert (batch.status, batch.pdf.name) == ("failed", "")
+    assert _pdfs(settings) == []
+    assert set(Letter.objects.values_list("status", flat=True)) == {"queued"}
+
+
 def test_a_letter_that_fails_the_check_at_render_time_is_held_and_left_out(
     municipality, clerk, tmp_path, django_capture_on_commit_callbacks
 ):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -102,6 +103,8 @@ def test_docker_compose_file_validates():
     env = {**os.environ, "DJANGO_SECRET_KEY": "compose-config-check-only"}
     result = subprocess.run([binary, "config"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    for service in ("postgres:", "redis:", "web:", "worker:", "beat:"):
+    for service in ("postgres:", "redis:", "web:", "worker:", "letters-worker:", "beat:"):
         assert service in result.stdout
-    assert result.stdout.count("healthcheck:") >= 5
+    assert result.stdout.count("healthcheck:") >= 6
+    # Print batches are routed to the `letters` queue (CELERY_TASK_ROUTES): a worker serves it.
+    assert re.search(r"- -Q\s+- letters\s", result.stdout)
