@@ -270,3 +270,30 @@ def test_one_open_case_per_person_and_kind_is_enforced_by_the_database(municipal
         ReminderCase.objects.create(
             municipality=municipality, resident=person, kind="enrollment", source="isa_1"
         )
+
+
+def test_open_cases_command_takes_in_a_batch_and_prints_counts_by_outcome(municipality):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    resident(municipality, resident_code="10000000001")
+    other = date(1990, 1, 2)
+    resident(municipality, resident_code="10000000002", name_alpha="TRAN THI HOA", sex="F", birth_date=other,
+             status=ResidentStatus.MOVED_OUT)  # fmt: skip
+    batch = isa_batch(municipality, [{}, {"name": "TRAN THI HOA", "sex": "F", "birth_date": other}])
+    with pytest.raises(CommandError, match="まだ突合されていません"):
+        call_command("open_cases", "--batch", str(batch.pk), stdout=StringIO())
+    match(batch)
+    out = StringIO()
+    call_command("open_cases", "--batch", str(batch.pk), stdout=out)
+    text = out.getvalue()
+    assert "2件の記録を取り込みました" in text
+    assert "ケースを開いた: 1件" in text and "ケースなし（転出している）: 1件" in text
+    assert ReminderCase.objects.get().resident.resident_code == "10000000001"
+    again = StringIO()
+    call_command("open_cases", stdout=again)  # each record is taken in once
+    assert "新たに取り込む突合済みの記録はありません" in again.getvalue()
+    with pytest.raises(CommandError, match="取込番号 999999 はありません"):
+        call_command("open_cases", "--batch", "999999", stdout=StringIO())
