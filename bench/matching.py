@@ -74,20 +74,8 @@ def child(data_dir: str, out: str, lg_code: str) -> dict:
     with open(out, "w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(HEADER) + "\n")
         for batch in batches:
-            buffer = _SkipHeader(fh)
-            write_matches(batch, buffer)
+            write_matches(batch, fh, header=False)
     return {"import_seconds": round(import_seconds, 2), "match_seconds": round(match_seconds, 2)}
-
-
-class _SkipHeader:
-    def __init__(self, out):
-        self.out, self.first = out, True
-
-    def write(self, text: str) -> int:
-        if self.first:
-            self.first = False
-            return len(text)
-        return self.out.write(text)
 
 
 def lg_code_of(data_dir: Path) -> str:

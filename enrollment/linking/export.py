@@ -10,9 +10,10 @@ from enrollment.models import IsaRecord, MatchDecision, Resident
 HEADER = ["source_file", "row_number", "resident_code", "decision", "score"]
 
 
-def write_matches(batch, out: TextIO) -> int:
+def write_matches(batch, out: TextIO, *, header: bool = True) -> int:
     """`resident_code` is the person the engine linked (auto_match) or proposes (review); empty for
-    no_match. `decision` is the engine's (auto_match / review / no_match)."""
+    no_match. `decision` is the engine's (auto_match / review / no_match). Without `header`, only
+    the rows (to follow another batch's rows in one file)."""
     rows = MatchDecision.objects.filter(batch_id=batch.pk).values_list(
         "isa_record_id", "outcome", "resident_id", "score"
     )
@@ -25,7 +26,8 @@ def write_matches(batch, out: TextIO) -> int:
             Resident.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", "resident_code")
         )
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    if header:
+        writer.writerow(HEADER)
     count = 0
     for record_id, row_number in (
         IsaRecord.objects.filter(batch_id=batch.pk)

@@ -52,20 +52,6 @@ class Command(BaseCommand):
                     run = runs.run_inline(run)
                 if run.status != "succeeded":
                     raise CommandError(f"{batch.source_name}: 突合が完了しませんでした: {run.error}")
-                buffer = _Skip(out)
-                write_matches(batch, buffer)
+                write_matches(batch, out, header=False)
                 self.stdout.write(f"{batch.source_name}: {run.counts}")
         self.stdout.write(f"{out_path} に書き出しました（{time.perf_counter() - started:.1f}秒）。")
-
-
-class _Skip:
-    """Writes through, except the header line (one header for all files)."""
-
-    def __init__(self, out):
-        self.out, self.first = out, True
-
-    def write(self, text: str) -> int:
-        if self.first:
-            self.first = False
-            return len(text)
-        return self.out.write(text)
