@@ -32,7 +32,7 @@ from pathlib import Path
 
 from bench.common import DATA, ROOT, child_env, demo_data, fresh_database
 from bench.intake import ISA_HEADER
-from bench.matching_speed import BROKER, manage, sql, start_workers, stop
+from bench.matching_speed import BROKER, load_register, manage, sql, start_workers, stop
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LG_CODE = "132101"
@@ -170,14 +170,7 @@ def main() -> None:
     before, during = isa_files(data, args.isa, args.prematch)
     url = fresh_database()
     print(f"importing {args.residents:,} residents and {args.isa:,} ISA records (not timed) …", flush=True)
-    manage(
-        url,
-        "shell",
-        "-c",
-        f"from nhi_portal.services import municipality_for_code as m; m('{LG_CODE}', create=True)",
-    )
-    manage(url, "import_residents", "--lg-code", LG_CODE, str(data / "residents.csv"))
-    manage(url, "import_nhi_ledger", "--lg-code", LG_CODE, str(data / "nhi_ledger.csv"))
+    load_register(url, data, LG_CODE)
     manage(url, "import_isa", "--lg-code", LG_CODE, str(before))
     manage(url, "import_isa", "--lg-code", LG_CODE, str(during))
     batches = [row[0] for row in sql(url, "SELECT id FROM portal_importbatch WHERE kind = 'isa' ORDER BY id")]

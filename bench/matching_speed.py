@@ -86,6 +86,18 @@ def stop(procs: list[subprocess.Popen]) -> float:
     return peak
 
 
+def load_register(url: str, data, lg_code: str = "132101") -> None:
+    """The municipality, its register and its NHI ledger, imported by the portal's commands."""
+    manage(
+        url,
+        "shell",
+        "-c",
+        f"from nhi_portal.services import municipality_for_code as m; m('{lg_code}', create=True)",
+    )
+    manage(url, "import_residents", "--lg-code", lg_code, str(data / "residents.csv"))
+    manage(url, "import_nhi_ledger", "--lg-code", lg_code, str(data / "nhi_ledger.csv"))
+
+
 def reset(url: str, *, cold: bool) -> None:
     sql(
         url,
@@ -110,14 +122,7 @@ def main() -> None:
     data = demo_data(args.residents, max(args.isa, args.source_isa))
     url = fresh_database()
     print(f"importing {args.residents:,} residents and {args.isa:,} ISA records (not timed) …", flush=True)
-    manage(
-        url,
-        "shell",
-        "-c",
-        "from nhi_portal.services import municipality_for_code as m; m('132101', create=True)",
-    )
-    manage(url, "import_residents", "--lg-code", "132101", str(data / "residents.csv"))
-    manage(url, "import_nhi_ledger", "--lg-code", "132101", str(data / "nhi_ledger.csv"))
+    load_register(url, data)
     # One batch holding every ISA record: the three annex files joined under one header.
     from bench.intake import one_isa_file
 
