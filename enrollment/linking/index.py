@@ -3,6 +3,7 @@ Latin name, kept up to date with the register (a resident changed since → reco
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F, Q
 
 from enrollment.matching import resident_features, resident_keys
@@ -19,6 +20,17 @@ def stale_residents(municipality_id: int):
         .exclude(name_alpha="")
         .filter(Q(features__isnull=True) | Q(features__source_updated_at__lt=F("updated_at")))
     )
+
+
+def refresh_statistics() -> None:
+    """Tell PostgreSQL's planner what the index now holds. After a bulk (re)build its statistics
+    are missing or stale, and it plans the candidate lookup (`key = ANY(…thousands…)`) as a scan of
+    every key — seconds per chunk at millions of rows instead of milliseconds. ANALYZE samples, so
+    it costs about a second even for tens of millions of keys."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ResidentMatchKey._meta.db_table}, {ResidentFeatures._meta.db_table}")
 
 
 def drop_unnamed(municipality_id: int) -> int:

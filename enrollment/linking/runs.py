@@ -182,6 +182,7 @@ def _advance(run_id: int, *, dispatch: bool = True) -> None:
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
         if run.stage == MatchRun.Stage.INDEX and not pending_chunks(run).exists():
+            index.refresh_statistics()
             run.stage = MatchRun.Stage.MATCH
             run.population = index.index_population(run.municipality_id)
             run.save(update_fields=["stage", "population"])
