@@ -145,7 +145,14 @@ def chunk_execute(chunk_id: int, *, dispatch: bool = True) -> bool:
     when one process does everything: commands, the demo)."""
     advance = False
     with transaction.atomic():
-        chunk = MatchChunk.objects.select_for_update(skip_locked=True).filter(pk=chunk_id, done=False).first()
+        # of=self and by pk: MatchChunk's default ordering ("run", …) joins the run row, and FOR
+        # UPDATE would lock that too — a second worker then skipped every other chunk as "locked".
+        chunk = (
+            MatchChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=chunk_id, done=False)
+            .order_by("pk")
+            .first()
+        )
         if chunk is None:
             return False
         run = MatchRun.objects.get(pk=chunk.run_id)
