@@ -27,28 +27,10 @@ import os
 import sys
 from datetime import date
 
-from bench.common import DATA, PG_ADMIN, Timer, run_manage
+from bench.common import DATA, Timer, fresh_database
 
-BENCH_DB = os.environ.get("BENCH_ARREARS_DATABASE", "nhi_bench_arrears")
+ARREARS_DB = os.environ.get("BENCH_ARREARS_DATABASE", "nhi_bench_arrears")
 LG_CODE = "132101"
-
-
-def database_url() -> str:
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
-def fresh_database() -> str:
-    import psycopg2
-
-    conn = psycopg2.connect(PG_ADMIN)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {BENCH_DB}")
-    conn.close()
-    url = database_url()
-    run_manage(["migrate", "-v0"], url)
-    return url
 
 
 def _setup_django(url: str) -> None:
@@ -233,7 +215,7 @@ def main() -> None:
     args = parser.parse_args()
     as_of = date.fromisoformat(args.as_of)
 
-    url = fresh_database()
+    url = fresh_database(ARREARS_DB)
     _setup_django(url)
     from django.db import connection
 

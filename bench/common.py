@@ -17,21 +17,21 @@ PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/
 BENCH_DB = os.environ.get("BENCH_DATABASE", "nhi_bench")
 
 
-def bench_database_url() -> str:
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + BENCH_DB
+def bench_database_url(name: str = BENCH_DB) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
-def fresh_database() -> str:
-    """Drop and recreate the benchmark database and migrate it; return its URL."""
+def fresh_database(name: str = BENCH_DB) -> str:
+    """Drop and recreate the benchmark database `name` and migrate it; return its URL."""
     import psycopg2
 
     conn = psycopg2.connect(PG_ADMIN)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {BENCH_DB}")
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
     conn.close()
-    url = bench_database_url()
+    url = bench_database_url(name)
     run_manage(["migrate", "-v0"], url)
     return url
 
