@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from enrollment.linking.export import write_matches
-from nhi_portal.models import ImportBatch
+from enrollment.management.commands._importing import matched_batch
 
 
 class Command(BaseCommand):
@@ -14,14 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="書き出すCSVファイル")
 
     def handle(self, *args, **opts):
-        try:
-            batch = ImportBatch.objects.get(pk=opts["batch_id"])
-        except ImportBatch.DoesNotExist:
-            raise CommandError(f"取込番号 {opts['batch_id']} はありません。") from None
-        if not hasattr(batch, "match_run"):
-            raise CommandError(
-                f"取込番号 {batch.pk} はまだ突合されていません（manage.py match_batch {batch.pk}）。"
-            )
+        batch = matched_batch(opts["batch_id"])
         with Path(opts["out"]).open("w", encoding="utf-8", newline="") as out:
             count = write_matches(batch, out)
         self.stdout.write(f"{count:,}行を {opts['out']} に書き出しました。")

@@ -3,12 +3,11 @@ lists) not taken in yet — the same service as the nightly batch's "cases" step
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from enrollment.cases.services import cases_open
-from enrollment.management.commands._importing import resolve_municipality
+from enrollment.management.commands._importing import matched_batch, resolve_municipality
 from enrollment.models import CaseIntake
-from nhi_portal.models import ImportBatch
 
 OUTCOME_LABELS = {"opened": "ケースを開いた", "attached": "開いているケースに追加した"}
 
@@ -26,13 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         batch = None
         if opts["batch"] is not None:
-            batch = ImportBatch.objects.filter(pk=opts["batch"]).select_related("municipality").first()
-            if batch is None:
-                raise CommandError(f"取込番号 {opts['batch']} はありません。")
-            if not hasattr(batch, "match_run"):
-                raise CommandError(
-                    f"取込番号 {batch.pk} はまだ突合されていません（manage.py match_batch {batch.pk}）。"
-                )
+            batch = matched_batch(opts["batch"])
             municipality = batch.municipality
         else:
             municipality = resolve_municipality(opts["lg_code"])
