@@ -132,7 +132,11 @@ class MatchChunk(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "kind", "number"], name="match_chunk_unique")]
-        ordering = ["run", "kind", "number"]
+        ordering = [
+            "run_id",
+            "kind",
+            "number",
+        ]  # run_id: "run" would join the run row (and lock it with FOR UPDATE)
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.kind}/{self.number}"
