@@ -11,7 +11,10 @@ a job never fails, nor leaves its row unfinished, because of it."""
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -20,6 +23,23 @@ from nhi_portal.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 _TTL = 6 * 60 * 60
+
+
+@contextmanager
+def without_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one chunk of bulk work. A matching chunk builds
+    hundreds of thousands of short-lived objects (rows, features, scores) that reference counting
+    frees anyway; each collection would also walk every live object, and at that allocation rate
+    collections ran so often that building the candidates' features took three times as long.
+    Cycles made meanwhile are collected once the chunk is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _key(job_id: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import F, Q
 
-from enrollment.matching import resident_features, resident_keys
+from enrollment.matching import key_hash, resident_features, resident_keys
 from enrollment.models import Resident, ResidentFeatures, ResidentMatchKey
 from nhi_portal.intake.bulk import insert_rows
 
@@ -23,14 +23,20 @@ def stale_residents(municipality_id: int):
 
 
 def refresh_statistics() -> None:
-    """Tell PostgreSQL's planner what the index now holds. After a bulk (re)build its statistics
-    are missing or stale, and it plans the candidate lookup (`key = ANY(…thousands…)`) as a scan of
-    every key — seconds per chunk at millions of rows instead of milliseconds. ANALYZE samples, so
-    it costs about a second even for tens of millions of keys."""
+    """Tell PostgreSQL's planner what the index now holds, and mark its pages all-visible. After a
+    bulk (re)build its statistics are missing or stale, and it plans the candidate lookup
+    (`key = ANY(…thousands…)`) as a scan of every key — seconds per chunk at millions of rows; and
+    until VACUUM has set the visibility map, even an index-only lookup reads each key's table row.
+    Run outside a transaction (VACUUM cannot run inside one) it VACUUMs and ANALYZEs, a few seconds
+    at ten million keys; inside one it can only ANALYZE (samples: about a second)."""
     if connection.vendor != "postgresql":
         return
+    tables = f"{ResidentMatchKey._meta.db_table}, {ResidentFeatures._meta.db_table}"
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {ResidentMatchKey._meta.db_table}, {ResidentFeatures._meta.db_table}")
+        if connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {tables}")
+        else:
+            cursor.execute(f"VACUUM (ANALYZE) {tables}")
 
 
 def drop_unnamed(municipality_id: int) -> int:
@@ -75,9 +81,9 @@ def index_residents(municipality_id: int, lo: int, hi: int) -> int:
         features_rows.append(
             (rid, municipality_id, updated_at, *(stored[f] for f in ResidentFeatures.STORED))
         )
-        key_rows.extend((municipality_id, rid, key) for key in dict.fromkeys(resident_keys(features)))
+        key_rows.extend((municipality_id, h, rid) for h in {key_hash(key) for key in resident_keys(features)})
     insert_rows(ResidentFeatures, FEATURE_FIELDS, features_rows)
-    insert_rows(ResidentMatchKey, ["municipality_id", "resident_id", "key"], key_rows)
+    insert_rows(ResidentMatchKey, ["municipality_id", "key", "resident_id"], key_rows)
     return len(rows)
 
 

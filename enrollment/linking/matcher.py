@@ -16,6 +16,7 @@ from enrollment.matching import (
     Decision,
     Features,
     Thresholds,
+    key_hash,
     match_record,
     record_features,
     record_keys,
@@ -52,48 +53,74 @@ def identity_key(features: Features) -> str:
 
 
 def _candidates(municipality_id: int, keys: set[str]) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """Block sizes of the keys, and the residents of every block small enough to be useful."""
+    """Block sizes of the keys, and the residents of every block small enough to be useful
+    (`MAX_BLOCK_SIZE`), in one round trip: the keys go to the database as their hashes."""
     if not keys:
         return {}, {}
+    by_hash: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        by_hash[key_hash(key)].append(key)
     table = ResidentMatchKey._meta.db_table
+    sizes: dict[str, int] = {}
+    members: dict[str, list[int]] = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        hashes = list(by_hash)
+        step = 2_000 if connection.vendor == "postgresql" else 400  # 2,000: the planner keeps to the index
+        for start in range(0, len(hashes), step):
+            part = hashes[start : start + step]
+            if connection.vendor == "postgresql":
+                where, params = "key = ANY(%s)", [part]
+            else:
+                where, params = f"key IN ({','.join(['%s'] * len(part))})", part
+            # Each key's size, and its residents when the block is small enough (NULL otherwise).
             cursor.execute(
-                f"SELECT key, count(*) FROM {table} WHERE municipality_id = %s AND key = ANY(%s) GROUP BY key",  # noqa: S608
-                [municipality_id, list(keys)],
+                f"SELECT key, count(*), CASE WHEN count(*) <= %s THEN {_array_agg()} END "  # noqa: S608
+                f"FROM {table} WHERE municipality_id = %s AND {where} GROUP BY key",
+                [MAX_BLOCK_SIZE, municipality_id, *params],
             )
-            sizes = dict(cursor.fetchall())
-        else:
-            sizes = {}
-            key_list = list(keys)
-            for start in range(0, len(key_list), 500):
-                part = key_list[start : start + 500]
-                marks = ",".join(["%s"] * len(part))
-                cursor.execute(
-                    f"SELECT key, count(*) FROM {table} WHERE municipality_id = %s AND key IN ({marks}) GROUP BY key",  # noqa: S608
-                    [municipality_id, *part],
-                )
-                sizes.update(cursor.fetchall())
-    wanted = [k for k, n in sizes.items() if n <= MAX_BLOCK_SIZE]
-    members: dict[str, list[int]] = defaultdict(list)
-    for start in range(0, len(wanted), 5000):
-        for key, resident_id in ResidentMatchKey.objects.filter(
-            municipality_id=municipality_id, key__in=wanted[start : start + 5000]
-        ).values_list("key", "resident_id"):
-            members[key].append(resident_id)
+            for hashed, size, residents in cursor.fetchall():
+                for key in by_hash[hashed]:
+                    sizes[key] = size
+                    if residents is not None:
+                        members[key] = _id_list(residents)
     return sizes, members
 
 
+def _array_agg() -> str:
+    return "array_agg(resident_id)" if connection.vendor == "postgresql" else "group_concat(resident_id)"
+
+
+def _id_list(residents) -> list[int]:
+    """array_agg gives a list already; SQLite's group_concat a comma-separated text."""
+    return residents if isinstance(residents, list) else [int(r) for r in str(residents).split(",")]
+
+
+_SEP = "\x1f"  # ASCII unit separator
+
+
 def _features(resident_ids: set[int]) -> dict[int, Features]:
+    """The stored features of the residents, read with one query per 20,000 (no ORM objects)."""
     found: dict[int, Features] = {}
     ids = list(resident_ids)
-    for start in range(0, len(ids), 5000):
-        for row in ResidentFeatures.objects.filter(resident_id__in=ids[start : start + 5000]).values_list(
-            "resident_id", *ResidentFeatures.STORED
-        ):
-            stored = dict(zip(ResidentFeatures.STORED, row[1:], strict=True))
-            stored["key"] = str(row[0])
-            found[row[0]] = Features.from_stored(stored)
+    table = ResidentFeatures._meta.db_table
+    # One text per row, the columns joined by a unit separator (which no stored value holds): a
+    # third of the time to fetch tens of thousands of rows compared with thirteen columns each.
+    columns = " || %s || ".join(ResidentFeatures.STORED)  # all NOT NULL
+    separators = [_SEP] * (len(ResidentFeatures.STORED) - 1)
+    from_values = Features.from_stored_values
+    with connection.cursor() as cursor:
+        step = 20_000 if connection.vendor == "postgresql" else 400
+        for start in range(0, len(ids), step):
+            part = ids[start : start + step]
+            if connection.vendor == "postgresql":
+                where, params = "resident_id = ANY(%s)", [part]
+            else:
+                where, params = f"resident_id IN ({','.join(['%s'] * len(part))})", part
+            cursor.execute(
+                f"SELECT resident_id, {columns} FROM {table} WHERE {where}", [*separators, *params]
+            )  # noqa: S608
+            for resident_id, values in cursor.fetchall():
+                found[resident_id] = from_values(str(resident_id), values.split(_SEP))
     return found
 
 

@@ -156,10 +156,11 @@ def chunk_execute(chunk_id: int, *, dispatch: bool = True) -> bool:
         if chunk is None:
             return False
         run = MatchRun.objects.get(pk=chunk.run_id)
-        if chunk.kind == MatchChunk.Kind.INDEX:
-            chunk.counts = {"indexed": index.index_residents(run.municipality_id, chunk.lo, chunk.hi)}
-        else:
-            chunk.counts = match_rows(run, chunk.lo, chunk.hi)
+        with jobs.without_gc():
+            if chunk.kind == MatchChunk.Kind.INDEX:
+                chunk.counts = {"indexed": index.index_residents(run.municipality_id, chunk.lo, chunk.hi)}
+            else:
+                chunk.counts = match_rows(run, chunk.lo, chunk.hi)
         chunk.done, chunk.done_at = True, timezone.now()
         chunk.save(update_fields=["done", "done_at", "counts"])
         # The run row lock orders concurrent chunk completions, so exactly one sees the last chunk.
@@ -189,7 +190,8 @@ def _advance(run_id: int, *, dispatch: bool = True) -> None:
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
         if run.stage == MatchRun.Stage.INDEX and not pending_chunks(run).exists():
-            index.refresh_statistics()
+            # After the commit, so that VACUUM may run (outside a transaction) before any lookup.
+            transaction.on_commit(index.refresh_statistics, robust=True)
             run.stage = MatchRun.Stage.MATCH
             run.population = index.index_population(run.municipality_id)
             run.save(update_fields=["stage", "population"])

@@ -19,7 +19,7 @@ in-memory index), benchmark (`python -m enrollment.matching.benchmark`).
 """
 
 from .addresses import Address, normalize_address, parse_address
-from .blocking import MAX_BLOCK_SIZE, name_frequency_key, record_keys, resident_keys
+from .blocking import MAX_BLOCK_SIZE, key_hash, name_frequency_key, record_keys, resident_keys
 from .comparisons import COMPARISONS, FIELDS, comparison_vector
 from .decision import (
     AUTO_MATCH,
@@ -70,6 +70,7 @@ __all__ = [
     "estimate_from_index",
     "estimate_parameters",
     "estimate_u",
+    "key_hash",
     "level_matrix",
     "match_record",
     "name_frequency_key",

@@ -28,6 +28,7 @@ key only once. The lookup should skip any key whose block holds more than `MAX_B
 from __future__ import annotations
 
 from datetime import date
+from hashlib import blake2b
 
 from .features import Features
 from .names import WILDCARD, wildcard_expansions
@@ -97,6 +98,13 @@ def record_keys(f: Features) -> list[str]:
         if not f.birth_date:  # for dated records it would only add namesakes the other passes rule out
             keys.append(f"n:{f.anagram}")
     return keys
+
+
+def key_hash(key: str) -> int:
+    """The key as a signed 64-bit integer, the form the Django layer stores and looks up (stable
+    across processes and machines, unlike `hash`). Two keys sharing a hash only make one block hold
+    both; at 64 bits and tens of millions of keys that is about one block in a billion."""
+    return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def name_frequency_key(f: Features) -> str:

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.matching.features import STORED_COLUMNS
 from enrollment.models.people import IsaRecord, Resident
 from nhi_portal.models import AppendOnlyError, ImportBatch, Job, JobStatus, Municipality, bulk_fk
 from nhi_portal.scoping import ScopedQuerySet
@@ -40,8 +41,7 @@ class ResidentFeatures(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
-    STORED = ["name", "phonetic", "alias_phonetic", "kana", "alias", "sex", "birth_date", "lg_code", "town",
-              "block", "building", "room", "status"]  # fmt: skip
+    STORED = list(STORED_COLUMNS)  # the columns Features.to_stored gives, in from_stored_values' order
 
     class Meta:
         verbose_name = _("照合用特徴量")
@@ -56,24 +56,26 @@ class ResidentFeatures(models.Model):
 
 class ResidentMatchKey(models.Model):
     """One blocking key of a resident (候補抽出キー): a resident is a candidate for an ISA record
-    when they share a key (see enrollment.matching.blocking)."""
+    when they share a key (see enrollment.matching.blocking). The key is stored as its 64-bit hash
+    (`blocking.key_hash`): at millions of residents an 8-byte integer makes the table and its index a
+    fraction of the size of the text keys, and a rare collision only adds a candidate that scoring
+    then rules out. The primary key is the lookup itself (municipality, key, resident), so a
+    candidate lookup reads the index alone."""
 
+    pk = models.CompositePrimaryKey("municipality_id", "key", "resident_id")
     municipality = bulk_fk(Municipality)
+    key = models.BigIntegerField()
     resident = bulk_fk(Resident, on_delete=models.CASCADE, related_name="match_keys")
-    key = models.CharField(max_length=200)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("候補抽出キー")
         verbose_name_plural = _("候補抽出キー")
-        indexes = [
-            models.Index(fields=["municipality", "key"], name="matchkey_lookup_idx"),
-            models.Index(fields=["resident"], name="matchkey_resident_idx"),
-        ]
+        indexes = [models.Index(fields=["resident"], name="matchkey_resident_idx")]
 
     def __str__(self) -> str:
-        return self.key
+        return str(self.key)
 
 
 class MatchRun(models.Model):
