@@ -144,6 +144,23 @@ def warm_up(plan_path: Path, web_workers: int) -> None:
                 )
 
 
+def reused_register(name: str, residents: int) -> str | None:
+    """The URL of database `name` if it holds the register of `residents` people, else None."""
+    from bench.common import bench_database_url
+
+    url = bench_database_url(name)
+    try:
+        count = sql(url, "SELECT count(*) FROM enrollment_resident")[0][0]
+    except Exception:  # no such database, or not migrated: import afresh
+        return None
+    if count != residents:
+        print(f"{name} holds {count:,} residents, not {residents:,}: importing afresh", flush=True)
+        return None
+    manage(url, "migrate", "-v0")
+    print(f"reusing the register in {name} ({count:,} residents)", flush=True)
+    return url
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with (prefix.parent / f"{prefix.name}_stats.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -160,6 +177,12 @@ def main() -> None:
     parser.add_argument("--supervisors", type=int, default=10, help="of --users")
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="a benchmark database that already holds this register (bench.matching_speed leaves one): "
+        "skip its import; the ISA records are imported again as new batches",
+    )
     parser.add_argument("--prepare", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -168,12 +191,21 @@ def main() -> None:
 
     data = demo_data(args.residents, args.isa)
     before, during = isa_files(data, args.isa, args.prematch)
-    url = fresh_database()
-    print(f"importing {args.residents:,} residents and {args.isa:,} ISA records (not timed) …", flush=True)
-    load_register(url, data, LG_CODE)
+    url = reused_register(args.reuse, args.residents) if args.reuse else None
+    if url is None:
+        url = fresh_database()
+        print(f"importing {args.residents:,} residents (not timed) …", flush=True)
+        load_register(url, data, LG_CODE)
+    print(f"importing {args.isa:,} ISA records (not timed) …", flush=True)
+    last = sql(url, "SELECT coalesce(max(id), 0) FROM portal_importbatch")[0][0]
     manage(url, "import_isa", "--lg-code", LG_CODE, str(before))
     manage(url, "import_isa", "--lg-code", LG_CODE, str(during))
-    batches = [row[0] for row in sql(url, "SELECT id FROM portal_importbatch WHERE kind = 'isa' ORDER BY id")]
+    batches = [
+        row[0]
+        for row in sql(
+            url, f"SELECT id FROM portal_importbatch WHERE kind = 'isa' AND id > {last} ORDER BY id"
+        )
+    ]
     print(f"matching the first {args.prematch:,} records and opening cases (not timed) …", flush=True)
     workers = start_workers(url, 2)
     try:

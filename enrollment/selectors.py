@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db.models import QuerySet
 
 from enrollment.models import IsaRecord, Resident
@@ -101,25 +103,34 @@ def residents_by_ids(*, user, ids):
     return [found[i] for i in ids if i in found]
 
 
-def resident_search(*, user, q: str = "", birth_date=None, limit: int = 50):
-    """Find residents by resident code, Latin name (any order), kana or kanji name, birth date."""
+def resident_search(*, user, q: str = "", birth_date=None, limit: int = 50) -> list[Resident]:
+    """Find residents by resident code, Latin name (any order), kana or kanji name, birth date.
+
+    Each word of `q` must occur in the name: a Latin word in the Latin name, any other in the kana
+    or kanji name (full-width letters count as Latin). At most `limit` residents, sorted by name.
+    With more matches than that (NGUYEN in a city: a quarter of a million), which `limit` are
+    shown is not defined — the page asks for a narrower search — so PostgreSQL stops at the
+    first `limit` it finds instead of sorting every match (the Latin names have a trigram index)."""
     from django.db.models import Q
 
     residents = Resident.objects.for_user(user)
-    text = q.strip()
+    text = unicodedata.normalize("NFKC", q).strip()
     if not text and birth_date is None:
-        return residents.none()
+        return []
     if text.isdigit() and len(text) == 11:
-        return residents.filter(resident_code=text)[:limit]
+        return list(residents.filter(resident_code=text)[:limit])
     if text:
         condition = Q()
         for token in text.upper().replace(",", " ").split():
-            condition &= (
-                Q(name_alpha__icontains=token)
-                | Q(name_kana__icontains=token)
-                | Q(name_kanji__icontains=token)
-            )
+            if token.isascii():
+                condition &= Q(name_alpha__icontains=token)
+            else:
+                condition &= Q(name_kana__icontains=token) | Q(name_kanji__icontains=token)
         residents = residents.filter(condition)
+        if any(token.isascii() for token in text.split()):
+            residents = residents.exclude(name_alpha="")  # lets PostgreSQL use the partial index
     if birth_date is not None:
         residents = residents.filter(birth_date=birth_date)
-    return residents.order_by("name_alpha", "resident_code")[:limit]
+    found = list(residents.order_by()[:limit])
+    found.sort(key=lambda r: (r.name_alpha, r.name_kana, r.resident_code))
+    return found

@@ -4,7 +4,7 @@ Latin name, kept up to date with the register (a resident changed since → reco
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from enrollment.matching import key_hash, resident_features, resident_keys
 from enrollment.models import Resident, ResidentFeatures, ResidentMatchKey
@@ -41,7 +41,10 @@ def refresh_statistics() -> None:
 
 def drop_unnamed(municipality_id: int) -> int:
     """Residents who no longer have a Latin name are no longer candidates."""
-    gone = ResidentFeatures.objects.for_municipality(municipality_id).filter(resident__name_alpha="")
+    # NOT EXISTS a named resident: an anti-join on the partial index of named residents, where a
+    # join to each resident row read millions of rows.
+    named = Resident.objects.filter(pk=OuterRef("resident_id")).exclude(name_alpha="")
+    gone = ResidentFeatures.objects.for_municipality(municipality_id).filter(~Exists(named))
     ids = list(gone.values_list("resident_id", flat=True))
     ResidentMatchKey.objects.filter(resident_id__in=ids).delete()
     ResidentFeatures.objects.filter(resident_id__in=ids).delete()

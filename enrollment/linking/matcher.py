@@ -116,9 +116,8 @@ def _features(resident_ids: set[int]) -> dict[int, Features]:
                 where, params = "resident_id = ANY(%s)", [part]
             else:
                 where, params = f"resident_id IN ({','.join(['%s'] * len(part))})", part
-            cursor.execute(
-                f"SELECT resident_id, {columns} FROM {table} WHERE {where}", [*separators, *params]
-            )  # noqa: S608
+            query = f"SELECT resident_id, {columns} FROM {table} WHERE {where}"  # noqa: S608
+            cursor.execute(query, [*separators, *params])
             for resident_id, values in cursor.fetchall():
                 found[resident_id] = from_values(str(resident_id), values.split(_SEP))
     return found
