@@ -39,6 +39,7 @@ from enrollment.models import (
     Response,
 )
 from nhi_portal.csvsafe import neutralise
+from nhi_portal.intake.bulk import analyze_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ def cases_open(*, municipality, batch=None, today: date | None = None) -> Counte
         with transaction.atomic():
             for decision in chunk:
                 counts[_take_in(decision, residents.get(decision.linked_resident_id), insured)] += 1
+    if counts:
+        analyze_after_commit(ReminderCase, CaseIntake)
     logger.info("cases_open %s: %s", municipality.lg_code, dict(counts))
     return counts
 

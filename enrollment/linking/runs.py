@@ -20,6 +20,7 @@ from enrollment.linking.matcher import match_rows
 from enrollment.matching import Thresholds
 from enrollment.models import MatchChunk, MatchDecision, MatchRun, Outcome
 from nhi_portal import jobs
+from nhi_portal.intake.bulk import analyze_after_commit
 from nhi_portal.models import ImportBatch, ImportKind, JobKind, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ def _finish(run: MatchRun) -> None:
     run.status = JobStatus.SUCCEEDED
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "stage", "status", "finished_at"])
+    analyze_after_commit(MatchDecision)
     message = (
         f"突合が完了しました：自動照合 {run.counts['auto_match']:,}件、要確認 {run.counts['review']:,}件、"
         f"該当なし {run.counts['no_match']:,}件"

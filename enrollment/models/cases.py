@@ -106,6 +106,8 @@ class ReminderCase(models.Model):
         indexes = [
             models.Index(fields=["municipality", "state", "deadline"], name="case_worklist_idx"),
             models.Index(fields=["resident"], name="case_resident_idx"),
+            # The case list, newest first: a page is read from the index, not sorted from every case.
+            models.Index(fields=["municipality", "-opened_at", "-id"], name="case_list_idx"),
         ]
 
     def __str__(self) -> str:

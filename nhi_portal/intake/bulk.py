@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 
 def _copy_value(value) -> str | None:
@@ -172,3 +172,19 @@ def copy_arrow(model: type[models.Model], fields: Sequence[str], tables: Iterabl
         )
         count += len(rows)
     return count
+
+
+def analyze_after_commit(*models_: type[models.Model]) -> None:
+    """Refresh PostgreSQL's planner statistics of tables that just grew by thousands of rows, once
+    the transaction commits. Until autovacuum gets round to it (a minute or more), the planner
+    believes the table still holds what it did before — a list page that reads one page of an
+    index then joins and sorts every row instead (the case list at 12,000 cases: 134 ms -> 54 ms)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+
+    transaction.on_commit(analyze, robust=True)
