@@ -206,6 +206,12 @@ def main() -> None:
             url, f"SELECT id FROM portal_importbatch WHERE kind = 'isa' AND id > {last} ORDER BY id"
         )
     ]
+    if len(batches) < 2:  # a reused database holds these very files already (not imported twice)
+        batches = [
+            sql(url, f"SELECT max(id) FROM portal_importbatch WHERE source_name = '{path.name}'")[0][0]
+            for path in (before, during)
+        ]
+        print(f"the ISA files are batches {batches} already; the second one resumes matching", flush=True)
     print(f"matching the first {args.prematch:,} records and opening cases (not timed) …", flush=True)
     workers = start_workers(url, 2)
     try:

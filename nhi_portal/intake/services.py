@@ -159,7 +159,8 @@ def _run_import(batch: ImportBatch, importer) -> None:
         def progress(rows: int) -> None:
             jobs.job_progress(batch.job_id, done=source.bytes_read, message=f"{rows:,}行を読み込みました")
 
-        problems = importer.save(source, batch=batch, state=state, progress=progress)
+        with jobs.without_gc():  # millions of short-lived cells; reference counting frees them
+            problems = importer.save(source, batch=batch, state=state, progress=progress)
         batch.encoding = source.encoding
         rows_total = source.rows_read
     if rows_total == 0:
