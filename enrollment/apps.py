@@ -40,3 +40,10 @@ class EnrollmentConfig(AppConfig):
         from enrollment.reports import dashboard
 
         dashboard.register()
+
+        # Notices to the immigration bureau: their settings in the admin site, their retention purge.
+        from enrollment.notices import admin as _notices_admin  # noqa: F401
+        from enrollment.notices.retention import purge_expired_notices
+        from nhi_portal.retention import register_purge
+
+        register_purge("immigration_notices", purge_expired_notices)

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("enrollment.cases.urls")),
     path("", include("enrollment.letters_web.urls")),
     path("", include("enrollment.reports.urls")),
+    path("", include("enrollment.notices.urls")),
 ]

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from arrears import api as arrears_api
 from enrollment.intake import api as intake_api
+from enrollment.notices import api as notices_api
 from receipts import api as receipts_api
 
 router = DefaultRouter()
@@ -15,6 +16,9 @@ router.register("assessments", receipts_api.AssessmentViewSet, basename="api-ass
 router.register("payments", receipts_api.PaymentViewSet, basename="api-payment")
 router.register("arrears", arrears_api.ArrearsViewSet, basename="api-arrears")
 router.register("linkage-exports", arrears_api.LinkageExportViewSet, basename="api-linkage-export")
+router.register(
+    "immigration-notices", notices_api.ImmigrationNoticeViewSet, basename="api-immigration-notice"
+)
 
 urlpatterns = [
     path("batches/upload/", intake_api.UploadApiView.as_view(), name="api-batch-upload"),

@@ -26,6 +26,7 @@ class Purpose:
     AUDIT = "audit"  # 監査
     LETTERS = "letters"  # 通知書
     ADMINISTRATION = "administration"  # システム管理
+    IMMIGRATION_NOTICE = "immigration_notice"  # 入管への通知 (never the ISA data: DOMAIN §8)
 
 
 PURPOSE_LABELS = {
@@ -36,6 +37,7 @@ PURPOSE_LABELS = {
     Purpose.AUDIT: "監査",
     Purpose.LETTERS: "通知書",
     Purpose.ADMINISTRATION: "システム管理",
+    Purpose.IMMIGRATION_NOTICE: "入管への通知",
 }
 
 

@@ -276,6 +276,10 @@ class Capability(models.Model):
             ("export_data", "データを出力する"),
             ("view_access_log", "閲覧記録を監査する"),
             ("administer", "システムを管理する"),
+            # Notices to the regional immigration services bureau (enrollment.notices).
+            ("draft_immigration_notices", "入管への通知を作成する"),
+            ("approve_immigration_notices", "入管への通知を承認する"),
+            ("view_immigration_notices", "入管への通知の一覧を閲覧する"),
         ]
 
     def __str__(self) -> str:

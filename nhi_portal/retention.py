@@ -17,6 +17,7 @@ are skipped and taken the next night."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -31,6 +32,27 @@ from nhi_portal.models import ChangeAction, ImportBatch, ImportKind, Municipalit
 logger = logging.getLogger(__name__)
 
 PURGED_KINDS = (ImportKind.ISA, ImportKind.PENSION_CAT2_LOST, ImportKind.PENSION_CAT13_LOST)
+
+
+# Purges of the apps above (the shared base does not import them), each like `purge_expired`:
+# (municipality=, today=, trigger=, user=) → RetentionPurge | None. Registered in AppConfig.ready.
+_OTHER_PURGES: dict[str, Callable[..., RetentionPurge | None]] = {}
+
+
+def register_purge(name: str, fn: Callable[..., RetentionPurge | None]) -> None:
+    _OTHER_PURGES[name] = fn
+
+
+def purge_registered(
+    *, municipality: Municipality, today: date | None = None, trigger: str = "schedule", user=None
+) -> list[RetentionPurge]:
+    """Run every registered purge for one municipality (each in its own transaction)."""
+    done = []
+    for fn in _OTHER_PURGES.values():
+        purge = fn(municipality=municipality, today=today, trigger=trigger, user=user)
+        if purge is not None:
+            done.append(purge)
+    return done
 
 
 def retention_cutoff(today: date | None = None, years: int | None = None) -> date:
@@ -154,4 +176,5 @@ def purge_expired_all(
         purge = purge_expired(municipality=municipality, today=today, trigger=trigger, user=user)
         if purge is not None:
             done.append(purge)
+        done += purge_registered(municipality=municipality, today=today, trigger=trigger, user=user)
     return done

@@ -52,11 +52,14 @@ COLUMNS = (
     Column("status", ("status", "状態")),
     Column("postal_code", ("postal_code", "郵便番号"), required=False),
     Column("household_head_code", ("household_head_code", "世帯主住民票コード"), required=False),
+    Column("residence_period", ("residence_period", "在留期間"), required=False),
+    Column("residence_expiry", ("residence_expiry", "在留期間満了日"), required=False),
 )
 # Fields compared for changes, in this order.
 VALUE_FIELDS = [
     "name_alpha", "name_kana", "name_kanji", "sex", "birth_date", "nationality", "residence_status",
     "lg_code", "address", "postal_code", "household_head_code", "moved_in_date", "moved_out_date", "status",
+    "residence_period", "residence_expiry",
 ]  # fmt: skip
 INSERT_FIELDS = [
     "municipality_id",
@@ -107,6 +110,8 @@ class ResidentImporter:
             ),
             "moved_in_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
             "moved_out_date": Check(date_cell(allow_empty=True, not_after=now), pa.date32(), cached=True),
+            "residence_period": Check(text_cell, cached=True, max_length=20),
+            "residence_expiry": Check(date_cell(allow_empty=True), pa.date32(), cached=True),
             "status": Check(
                 choice_cell(STATUS, "状態は 在住、転出、死亡、国外転出 のいずれかで指定してください"),
                 cached=True,

@@ -26,6 +26,17 @@ from enrollment.models.matching import (
     ResidentMatchKey,
     Resolution,
 )
+from enrollment.models.notices import (
+    CLOSED_NOTICE_STATES,
+    ImmigrationNotice,
+    NoticeDocument,
+    NoticeEvent,
+    NoticeFact,
+    NoticeGround,
+    NoticeSettings,
+    NoticeState,
+    SendMethod,
+)
 from enrollment.models.people import (
     RESIDENT_STATUS_FROM_REGISTER,
     Annex,
@@ -38,6 +49,7 @@ from enrollment.models.people import (
 )
 
 __all__ = [
+    "CLOSED_NOTICE_STATES",
     "OPEN_STATES",
     "RESIDENT_STATUS_FROM_REGISTER",
     "Annex",
@@ -47,6 +59,7 @@ __all__ = [
     "CaseState",
     "CloseReason",
     "ExOfficioExport",
+    "ImmigrationNotice",
     "IsaRecord",
     "Letter",
     "LetterStatus",
@@ -56,6 +69,12 @@ __all__ = [
     "MatchEvent",
     "MatchRun",
     "NhiMembership",
+    "NoticeDocument",
+    "NoticeEvent",
+    "NoticeFact",
+    "NoticeGround",
+    "NoticeSettings",
+    "NoticeState",
     "Outcome",
     "PrintBatch",
     "RememberedLink",
@@ -67,5 +86,6 @@ __all__ = [
     "ResidentStatus",
     "Resolution",
     "Response",
+    "SendMethod",
     "Sex",
 ]

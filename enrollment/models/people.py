@@ -41,6 +41,9 @@ class Resident(models.Model):
     birth_date = models.DateField(_("生年月日"), null=True, blank=True)
     nationality = models.CharField(_("国籍"), max_length=2, blank=True)
     residence_status = models.CharField(_("在留資格"), max_length=40, blank=True)
+    # 在留期間 and its end (在留期間の満了の日), as the register carries them for foreign residents.
+    residence_period = models.CharField(_("在留期間"), max_length=20, blank=True)
+    residence_expiry = models.DateField(_("在留期間の満了日"), null=True, blank=True)
     lg_code = models.CharField(_("地方公共団体コード"), max_length=6)
     address = models.CharField(_("住所"), max_length=200)
     postal_code = models.CharField(_("郵便番号"), max_length=7, blank=True)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from enrollment.notices import selectors as notice_selectors
 from enrollment.reports import isa_diff, selectors
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
@@ -26,6 +27,8 @@ class SupervisorView(PortalPermissionRequiredMixin, TemplateView):
             ageing=selectors.review_ageing(user=user, today=today, reasons=True),
             approvals=selectors.approvals_waiting(user=user),
             workload=selectors.workload(user=user, today=today),
+            notice_counts=notice_selectors.counts_per_year(user=user),
+            notices_waiting=notice_selectors.waiting_for_approval(user=user),
             nav_section="supervisor",
             **kwargs,
         )

@@ -41,6 +41,12 @@ class Command(BaseCommand):
                 for kind, n in plan.counts.items():
                     self.stdout.write(f"  {kind}: 取込 {n['batches']}件、{n['rows']:,}行")
                 continue
+            for other in retention.purge_registered(
+                municipality=municipality, today=opts["today"], trigger="command"
+            ):
+                self.stdout.write(
+                    f"{municipality}: {other.cutoff:%Y-%m} より前に完了した記録を削除しました（{other.counts}）。"
+                )
             purge = retention.purge_expired(municipality=municipality, today=opts["today"], trigger="command")
             if purge is None:
                 self.stdout.write(f"{municipality}: 保存期間を過ぎたデータはありません。")
