@@ -159,6 +159,9 @@ class NoticeEditView(_DraftBase):
 
     def post(self, request, pk: int):
         notice = _notice_or_404(request.user, pk)
+        if refusal := services.edit_refusal(notice):
+            messages.warning(request, refusal)
+            return redirect("notice-detail", pk=notice.pk)
         form, fact_forms = self.forms_for(request.POST, request.FILES)
         remove = [int(v) for v in request.POST.getlist("remove_document") if v.isdigit()]
         if form.is_valid() & fact_forms.is_valid():

@@ -23,7 +23,10 @@ def test_the_four_roles_hold_exactly_their_permissions():
     }
     assert groups == {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
     assert "review_matches" not in groups["clerk"] and "review_matches" in groups["supervisor"]
-    assert groups["auditor"] == {"view_access_log"}
+    # Auditors read the access log and the register of notices to the immigration bureau, nothing else.
+    assert groups["auditor"] == {"view_access_log", "view_immigration_notices"}
+    assert "approve_immigration_notices" not in groups["clerk"]
+    assert "approve_immigration_notices" in groups["supervisor"]
 
 
 @pytest.mark.django_db

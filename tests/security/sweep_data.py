@@ -139,3 +139,44 @@ def failed_nightly_run(municipality):
         status=JobStatus.FAILED, error="受信フォルダの取込で失敗しました: OSError", steps=run.steps
     )
     return run
+
+
+def add_notices(world: dict) -> None:
+    """A notice to the immigration bureau of 小金井市 (approved: written by the clerk, approved by
+    the supervisor, its PDF and one document stored), about a resident other than the sweep's
+    person; the municipality's notice settings. Its files join world["files"]."""
+    from django.utils import timezone
+
+    from enrollment.models import (
+        ImmigrationNotice,
+        NoticeDocument,
+        NoticeEvent,
+        NoticeGround,
+        NoticeSettings,
+        NoticeState,
+    )  # fmt: skip
+    from tests.factories import NhiMembershipFactory, ResidentFactory
+
+    users = world["users"]
+    home = users["clerk"].municipality
+    settings_row = NoticeSettings.objects.create(municipality=home, bureau_name="東京出入国在留管理局長")
+    ground = NoticeGround.objects.create(
+        settings=settings_row, label="高額療養費の支給申請", legal_basis="通知"
+    )
+    subject = ResidentFactory(municipality=home, resident_code="77700000001", name_alpha="PHAM THI LAN")
+    NhiMembershipFactory(municipality=home, resident_code=subject.resident_code)
+    notice = ImmigrationNotice.objects.create(
+        municipality=home, resident=subject, fiscal_year=2026, serial=1, state=NoticeState.APPROVED,
+        created_by=users["clerk"], approved_by=users["supervisor"], approved_at=timezone.now(),
+        issue_date=date(2026, 11, 20), pdf="notices/sweep.pdf", pdf_sha256="0" * 64,
+    )  # fmt: skip
+    notice.grounds.set([ground])
+    NoticeEvent.objects.create(notice=notice, municipality=home, actor=users["clerk"], action="created")
+    document = NoticeDocument.objects.create(
+        notice=notice, title="申請書の写し", file="notice-documents/sweep.pdf", original_name="scan.pdf",
+        content_type="application/pdf", size_bytes=16, sha256="0" * 64, uploaded_by=users["clerk"],
+    )  # fmt: skip
+    world["objects"].update({"notice": notice.pk, "notice_document": document.pk})
+    world.setdefault("files", {}).update(
+        {"notices/sweep.pdf": b"%PDF-1.4\n%%EOF\n", "notice-documents/sweep.pdf": b"%PDF-1.4 scan\n"}
+    )
