@@ -244,7 +244,8 @@ class SentForm(NoticeActionForm):
             "invalid": _("日付は 2026-11-05 のように入れてください。"),
         },
     )
-    method = forms.ChoiceField(
+    # Not "method": a field of that name would hide the form's own `method` in the DOM.
+    sent_method = forms.ChoiceField(
         label=_("送付の方法"),
         choices=SendMethod.choices,
         widget=forms.RadioSelect,
@@ -260,7 +261,7 @@ class SentForm(NoticeActionForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("method") == SendMethod.OTHER and not (data.get("note") or "").strip():
+        if data.get("sent_method") == SendMethod.OTHER and not (data.get("note") or "").strip():
             self.add_error("note", _("「その他」のときは、どう送ったかを書いてください。"))
         day = data.get("sent_on")
         if day and day > timezone.localdate():

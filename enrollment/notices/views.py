@@ -358,8 +358,10 @@ class _ActionBase(PortalPermissionRequiredMixin, View):
             rows.append(("承認", f"{notice.approved_by.get_username()}（{notice.issue_date:%Y-%m-%d}）"))
         return rows + (form.summary() if form is not None else [])
 
-    def refused(self, notice, refusal: str, *, status: int = 409):
-        """The refusal, before any form or confirmation: nothing to fill in, nothing done."""
+    def refused(self, notice, refusal: str):
+        """The refusal, before any form or confirmation: nothing to fill in, nothing done. A page
+        asked for (GET) answers 200 — it is the page that explains; an attempt (POST) 409."""
+        status = 409 if self.request.method == "POST" else 200
         _log(self.request, f"notice_{self.spec.slug}_page", [notice.resident_id])
         context = self.context(notice, refusal=refusal, items=self.items(notice))
         return render(self.request, "enrollment/notices/refused.html", context, status=status)
@@ -449,7 +451,7 @@ class NoticeConfirmView(_ActionBase):
                     notice=notice,
                     user=user,
                     sent_on=data["sent_on"],
-                    method=data["method"],
+                    method=data["sent_method"],
                     note=data["note"],
                 )
                 return f"通知 {notice.number} の送付を記録しました。"

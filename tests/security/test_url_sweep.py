@@ -79,11 +79,12 @@ CASE_ACTIONS = {
 }
 
 NOTICE_ACTIONS = {
-    # On an approved notice. Refused before any form (409): asking for approval, approving and
-    # rejecting; a confirm POST with nothing in the session goes back to the form (302).
-    "submit": ("draft_immigration_notices", 409, 409, 409, 409),
-    "approve": ("approve_immigration_notices", 409, 409, 409, 302),
-    "reject": ("approve_immigration_notices", 409, 409, 409, 302),
+    # On an approved notice. Refused before any form: asking for approval, approving, rejecting —
+    # the page that says why (200), an attempt 409; a confirm POST with nothing in the session goes
+    # back to the form (302).
+    "submit": ("draft_immigration_notices", 200, 409, 200, 409),
+    "approve": ("approve_immigration_notices", 200, 409, 200, 302),
+    "reject": ("approve_immigration_notices", 200, 409, 200, 302),
     "withdraw": ("draft_immigration_notices", 200, 200, 302, 302),
     "sent": ("draft_immigration_notices", 200, 200, 302, 302),
 }
