@@ -126,6 +126,13 @@ def open_notice_of(*, resident: Resident) -> ImmigrationNotice | None:
     )
 
 
+def work_list(*, user, limit: int = 500) -> list[ImmigrationNotice]:
+    """The notices still being worked on (draft, waiting for approval, waiting to be sent)."""
+    return list(
+        notices(user=user).filter(state__in=OPEN_NOTICE_STATES).order_by("fiscal_year", "serial")[:limit]
+    )
+
+
 def register(*, user, year: int | None = None, state: str = "", ground: int | None = None):
     """The register of notices (通知の一覧), newest first, filtered by fiscal year, state, ground."""
     found = notices(user=user)

@@ -10,6 +10,7 @@ _ACTIONS = ["submit", "approve", "reject", "withdraw", "sent"]
 urlpatterns = [
     path("people/<int:pk>/notices/new/", views.NoticeCreateView.as_view(), name="notice-create"),
     path("notices/", views.NoticeRegisterView.as_view(), name="notice-register"),
+    path("notices/work/", views.NoticeWorkListView.as_view(), name="notice-work"),
     path("notices/export.csv", views.NoticeRegisterCsvView.as_view(), name="notice-register-csv"),
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice-detail"),
     path("notices/<int:pk>/edit/", views.NoticeEditView.as_view(), name="notice-edit"),

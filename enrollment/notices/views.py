@@ -525,6 +525,28 @@ class NoticeDocumentView(AnyNoticePermissionMixin, View):
 # The register ----------------------------------------------------------------------------------------
 
 
+class NoticeWorkListView(PortalPermissionRequiredMixin, View):
+    """作業中の通知: the notices not yet sent, withdrawn or rejected, by state — where a clerk finds
+    the drafts to finish and the approved notices to send (the full register is for supervisors
+    and auditors)."""
+
+    permission_required = DRAFT
+
+    def get(self, request):
+        rows = [_decorate(n) for n in selectors.work_list(user=request.user)]
+        _log(request, "list_open_notices", [n.resident_id for n in rows])
+        groups = [
+            (state, label, [n for n in rows if n.state == state])
+            for state, label in NoticeState.choices
+            if state in selectors.OPEN_NOTICE_STATES
+        ]
+        return render(
+            request,
+            "enrollment/notices/work_list.html",
+            {"groups": groups, "count": len(rows), "nav_section": "notices"},
+        )
+
+
 class NoticeRegisterView(PortalPermissionRequiredMixin, View):
     """通知の一覧: every notice of the municipality, filtered by fiscal year, state and ground."""
 

@@ -287,3 +287,58 @@ def test_fiscal_year_is_april_to_march():
     from enrollment.notices.selectors import fiscal_year_of
 
     assert fiscal_year_of(date(2027, 3, 31)) == 2026 and fiscal_year_of(date(2027, 4, 1)) == 2027
+
+
+def test_the_clerk_finds_open_notices_in_the_work_list(notice_settings, person, clerk_client, other_clerk):
+    create_by_page(clerk_client, person, notice_settings)
+    notice = ImmigrationNotice.objects.get(resident=person)
+    html = clerk_client.get(reverse("notice-work")).content.decode()
+    assert notice.number in html and "下書き（1件）" in html
+    assert AccessLog.objects.filter(action="list_open_notices", purpose=Purpose.IMMIGRATION_NOTICE).exists()
+    assert notice.number not in signed_in(other_clerk).get(reverse("notice-work")).content.decode()
+
+
+def test_editing_a_draft_changes_facts_and_removes_a_document(
+    notice_settings, person, clerk_client, settings, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    create_by_page(clerk_client, person, notice_settings)
+    notice = ImmigrationNotice.objects.get(resident=person)
+    document = notice.documents.get()
+    stored = Path(settings.PRIVATE_STORAGE_DIR) / document.file.name
+    assert stored.exists()
+    data = draft_post(
+        notice_settings,
+        **{"facts-1-occurred_on": "", "facts-1-description": "", "remove_document": [str(document.pk)],
+           "document_title_1": ""},
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clerk_client.post(reverse("notice-edit", args=[notice.pk]), data)
+    assert response.status_code == 302
+    assert notice.facts.count() == 1 and not notice.documents.exists()
+    assert not stored.exists()  # the stored file went with it
+    assert list(notice.events.values_list("action", flat=True)) == ["created", "edited"]
+
+
+def test_the_register_reads_a_fixed_number_of_queries(
+    notice_settings, municipality, clerk, supervisor_client, django_assert_max_num_queries
+):
+    from enrollment.notices import services
+    from tests.factories import NhiMembershipFactory, ResidentFactory
+    from tests.notices.conftest import draft_input
+
+    def add(n):
+        for _ in range(n):
+            resident = ResidentFactory(municipality=municipality)
+            NhiMembershipFactory(municipality=municipality, resident_code=resident.resident_code)
+            services.notice_create(resident=resident, user=clerk, data=draft_input(notice_settings))
+
+    add(3)
+    url = reverse("notice-register")
+    supervisor_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        supervisor_client.get(url)
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert supervisor_client.get(url).status_code == 200

@@ -162,3 +162,26 @@ def test_only_a_draft_can_be_edited(notice_settings, person, clerk):
     notice = submitted(notice_settings, person, clerk)
     with pytest.raises(services.NoticeRefused, match="下書きだけ"):
         services.notice_update(notice=notice, user=clerk, data=draft_input(notice_settings))
+
+
+def test_setup_gives_the_standard_grounds_once(municipality):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from enrollment.models import NoticeSettings
+    from enrollment.notices.defaults import STANDARD_GROUNDS
+
+    for _ in range(2):
+        out = StringIO()
+        call_command(
+            "setup_notices",
+            "--lg-code",
+            municipality.lg_code,
+            "--bureau",
+            "東京出入国在留管理局長",
+            stdout=out,
+        )
+    found = NoticeSettings.objects.get(municipality=municipality)
+    assert found.grounds.count() == len(STANDARD_GROUNDS) and "今回追加 0件" in out.getvalue()
+    assert all("平成31年1月7日付保国発0107第1号" in g.legal_basis for g in found.grounds.all())

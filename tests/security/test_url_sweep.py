@@ -156,6 +156,7 @@ TABLE: dict[str, Expect] = {
     # The sweep's person is not NHI insured: the form shows the refusal, a POST is refused (409).
     "notice-create": page("draft_immigration_notices", "resident", GET=200, POST=409),
     "notice-register": page("view_immigration_notices", GET=200),
+    "notice-work": page("draft_immigration_notices", GET=200),
     "notice-register-csv": page("view_immigration_notices", GET=200),
     "notice-detail": page(any_of("draft_immigration_notices", "view_immigration_notices"), "notice", GET=200),
     "notice-pdf": page(any_of("draft_immigration_notices", "view_immigration_notices"), "notice", GET=200),

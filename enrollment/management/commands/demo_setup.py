@@ -108,6 +108,10 @@ class Command(BaseCommand):
             except RuntimeError as exc:
                 raise CommandError(str(exc)) from None
         call_command(
+            "setup_notices", "--lg-code", city.lg_code, "--bureau", "東京出入国在留管理局長",
+            "--section", "審査管理部門（デモ）", verbosity=0,
+        )  # fmt: skip
+        call_command(
             "import_agreements",
             str(data_dir / "instalment_agreements.csv"),
             "--lg-code",
