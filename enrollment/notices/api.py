@@ -32,7 +32,7 @@ class ImmigrationNoticeViewSet(
 ):
     permission_required = "view_immigration_notices"
     serializer_class = ImmigrationNoticeSerializer
-    filterset_fields = ["fiscal_year", "state", "grounds"]
+    filterset_fields = ["fiscal_year", "state"]
     access_object_type = "immigration_notice"
     access_purpose = Purpose.IMMIGRATION_NOTICE
 

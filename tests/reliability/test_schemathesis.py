@@ -108,13 +108,31 @@ def seeded(municipality, clerk):
     assess(municipality)
     payment = pay(municipality, instalment=1, amount=10_000, on=date(2025, 6, 30))
     export = linkage_preview(user=clerk, params=LinkageParameters(date(2026, 11, 1)))
+    notice = _a_notice(municipality, clerk)
     return {
+        "/api/immigration-notices/{id}/": [notice.pk],
         "/api/batches/{id}/": [needs_attention.pk, rejected.pk],
         "/api/isa-records/{id}/": list(needs_attention.isa_records.values_list("pk", flat=True)[:2]),
         "/api/assessments/{id}/": list(Assessment.objects.values_list("pk", flat=True)[:2]),
         "/api/payments/{id}/": [payment.pk],
         "/api/linkage-exports/{id}/": [export.pk],
     }
+
+
+def _a_notice(municipality, clerk):
+    """A draft notice to the immigration bureau (enrollment.notices)."""
+    from enrollment.notices import services as notice_services
+    from enrollment.notices.defaults import notice_settings_setup
+    from tests.factories import NhiMembershipFactory, ResidentFactory
+
+    settings_row, _ = notice_settings_setup(municipality=municipality, bureau_name="東京出入国在留管理局長")
+    subject = ResidentFactory(municipality=municipality, resident_code="77700000001")
+    NhiMembershipFactory(municipality=municipality, resident_code=subject.resident_code)
+    data = notice_services.DraftInput(
+        grounds=list(settings_row.grounds.all()[:1]),
+        facts=[notice_services.FactInput(date(2026, 10, 20), "高額療養費の支給申請を受け付けた。")],
+    )
+    return notice_services.notice_create(resident=subject, user=clerk, data=data)
 
 
 def test_the_served_schema_lists_every_operation(wsgi_app, clerk):
