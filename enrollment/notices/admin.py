@@ -9,16 +9,32 @@ from django.contrib import admin
 from django.db import transaction
 
 from enrollment.models import NoticeGround, NoticeSettings
+from nhi_portal.access import has_portal_permission
 from nhi_portal.admin import PortalModelAdmin
 from nhi_portal.changelog import log_instance_change, snapshot
 from nhi_portal.models import Municipality
 
 
 class NoticeGroundInline(admin.TabularInline):
+    """The grounds, edited with their settings. Answers to the portal permission like the settings
+    (Django's model permissions are not used in the portal)."""
+
     model = NoticeGround
     fields = ["order", "label", "legal_basis", "hint", "active"]
     extra = 1
     can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return has_portal_permission(request.user, "administer")
+
+    def has_add_permission(self, request, obj=None):
+        return has_portal_permission(request.user, "administer")
+
+    def has_change_permission(self, request, obj=None):
+        return has_portal_permission(request.user, "administer")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(NoticeSettings)

@@ -93,6 +93,14 @@ class DraftForm(forms.Form):
                         f"document_file_{n}", _("資料名を書いたときは、そのファイルを選んでください。")
                     )
                 continue
+            if upload.size > MAX_BYTES:  # refused before the file is read into memory
+                self.add_error(
+                    f"document_file_{n}",
+                    _("ファイルが大きすぎます（{}MBまで）。解像度を下げて保存し直してください。").format(
+                        MAX_BYTES // (1024 * 1024)
+                    ),
+                )
+                continue
             checked = document_check(upload.name, upload.read())
             if isinstance(checked, str):
                 self.add_error(f"document_file_{n}", checked)

@@ -19,7 +19,7 @@ def _wareki(day: date | None) -> str:
     return format_wareki(day, with_western=False) if day else ""
 
 
-def notice_context(notice: ImmigrationNotice, *, today: date) -> dict:
+def notice_context(notice: ImmigrationNotice, *, today: date, preview: bool = False) -> dict:
     municipality = notice.municipality
     settings_row = selectors.notice_settings(municipality_id=notice.municipality_id)
     items = selectors.person_items(resident=notice.resident, today=notice.issue_date or today)
@@ -37,9 +37,12 @@ def notice_context(notice: ImmigrationNotice, *, today: date) -> dict:
         "facts": list(notice.facts.all()),
         "documents": list(notice.documents.all()),
         "writer": notice.created_by,
+        "preview": preview,
     }
 
 
-def render_notice_pdf(notice: ImmigrationNotice, *, today: date) -> bytes:
-    html = render_to_string("enrollment/notices/notice_pdf.html", notice_context(notice, today=today))
+def render_notice_pdf(notice: ImmigrationNotice, *, today: date, preview: bool = False) -> bytes:
+    """The notice form; `preview`: before approval, marked 見本 on every page and never sent."""
+    context = notice_context(notice, today=today, preview=preview)
+    html = render_to_string("enrollment/notices/notice_pdf.html", context)
     return render_job(RenderJob(html=html, css="")).pdf

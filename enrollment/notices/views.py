@@ -478,7 +478,7 @@ class NoticePdfView(AnyNoticePermissionMixin, View):
     def get(self, request, pk: int):
         notice = _notice_or_404(request.user, pk)
         if not notice.pdf:
-            raise Http404("通知書は承認したときに作られます。")
+            return self.preview(request, notice)
         log_export(
             request,
             action="notice_pdf",
@@ -493,6 +493,26 @@ class NoticePdfView(AnyNoticePermissionMixin, View):
             filename=f"immigration-notice-{notice.number}.pdf",
         )
         response["Content-Disposition"] = f'inline; filename="immigration-notice-{notice.number}.pdf"'
+        return response
+
+    def preview(self, request, notice: ImmigrationNotice):
+        """Before approval: the form as it would be, marked 見本, rendered now and not kept (what the
+        approver reads before approving). A closed notice that was never approved has none."""
+        from enrollment.notices.pdf import render_notice_pdf
+
+        if notice.state not in (NoticeState.DRAFT, NoticeState.SUBMITTED):
+            raise Http404("この通知には通知書がありません。")
+        content = render_notice_pdf(notice, today=timezone.localdate(), preview=True)
+        log_export(
+            request,
+            action="notice_pdf_preview",
+            purpose=Purpose.IMMIGRATION_NOTICE,
+            object_type="resident",
+            ids=[notice.resident_id],
+            content=content,
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="immigration-notice-{notice.number}-preview.pdf"'
         return response
 
 

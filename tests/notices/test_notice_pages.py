@@ -342,3 +342,16 @@ def test_the_register_reads_a_fixed_number_of_queries(
     add(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert supervisor_client.get(url).status_code == 200
+
+
+def test_before_approval_the_pdf_is_a_marked_preview_that_is_not_kept(
+    notice_settings, person, isa_marked, clerk_client
+):
+    create_by_page(clerk_client, person, notice_settings)
+    notice = ImmigrationNotice.objects.get(resident=person)
+    response = clerk_client.get(reverse("notice-pdf", args=[notice.pk]))
+    text = pdf_text(response.content)
+    assert "見本（未承認）" in text and "TRAN THI HOA" in text and MARKER not in text
+    notice.refresh_from_db()
+    assert not notice.pdf
+    assert AccessLog.objects.get(action="notice_pdf_preview").purpose == Purpose.IMMIGRATION_NOTICE

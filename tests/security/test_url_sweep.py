@@ -249,6 +249,8 @@ ADMIN_SAMPLE = {
     ("admin:otp_totp_totpdevice_changelist", ""): 200,
     ("admin:authtoken_tokenproxy_changelist", ""): 200,
     ("admin:axes_accessattempt_changelist", ""): 200,
+    ("admin:enrollment_noticesettings_changelist", ""): 200,  # notices to the immigration bureau
+    ("admin:enrollment_noticesettings_add", ""): 403,  # one per municipality, and 小金井市 has it
     ("admin:enrollment_isarecord_changelist", ""): 403,  # people's data: view_people, not administer
     ("admin:enrollment_resident_change", "resident"): 403,
 }
