@@ -421,7 +421,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="noticeground",
             constraint=models.UniqueConstraint(
-                fields=("municipality", "label"), name="notice_ground_label_unique"
+                fields=("settings", "label"), name="notice_ground_label_unique"
             ),
         ),
     ]

@@ -87,7 +87,7 @@ class NoticeGround(models.Model):
         verbose_name_plural = _("通知の理由")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "label"], name="notice_ground_label_unique")
+            models.UniqueConstraint(fields=["settings", "label"], name="notice_ground_label_unique")
         ]
 
     def __str__(self) -> str:

@@ -61,3 +61,20 @@ def test_a_clerk_cannot_change_the_settings(clerk):
         302,
         403,
     )
+
+
+def test_a_ground_given_twice_is_refused_on_the_form(administrator):
+    client = signed_in(administrator)
+    data = form(
+        **{
+            "grounds-TOTAL_FORMS": "2",
+            "grounds-1-order": "2",
+            "grounds-1-label": "資格取得から1年以内の高額療養費の支給申請",
+            "grounds-1-legal_basis": "同じ",
+            "grounds-1-hint": "",
+            "grounds-1-active": "on",
+        }
+    )
+    response = client.post(reverse("admin:enrollment_noticesettings_add"), data)
+    assert response.status_code == 200  # the form again, with the error; nothing saved
+    assert not NoticeSettings.objects.exists() and not NoticeGround.objects.exists()
