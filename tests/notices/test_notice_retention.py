@@ -100,6 +100,7 @@ def test_the_command_purges_notices_too(notice_settings, municipality, clerk, su
                   state=NoticeState.SENT, on=date(2020, 6, 1))  # fmt: skip
     out = StringIO()
     call_command("purge_expired", today=TODAY, stdout=out)
+    assert "immigration_notice: notices 1件、documents 1件" in out.getvalue()
     assert not ImmigrationNotice.objects.exists()
     assert RetentionPurge.objects.filter(trigger="command", counts__has_key="immigration_notice").exists()
 

@@ -44,8 +44,13 @@ class Command(BaseCommand):
             for other in retention.purge_registered(
                 municipality=municipality, today=opts["today"], trigger="command"
             ):
+                counts = "、".join(
+                    f"{kind}: " + "、".join(f"{name} {n}件" for name, n in found.items())
+                    for kind, found in other.counts.items()
+                )
                 self.stdout.write(
-                    f"{municipality}: {other.cutoff:%Y-%m} より前に完了した記録を削除しました（{other.counts}）。"
+                    f"{municipality}: {other.cutoff:%Y-%m} より前に完了した記録を削除しました"
+                    f"（保存{other.retention_years}年、{counts}）。"
                 )
             purge = retention.purge_expired(municipality=municipality, today=opts["today"], trigger="command")
             if purge is None:
