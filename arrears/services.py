@@ -4,7 +4,6 @@ Keyword-only, one transaction each; the job is enqueued when the transaction com
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -27,9 +26,8 @@ from arrears.models import (
     LinkageExportLine,
 )
 from arrears.rules import LinkageParameters
-from nhi_portal import jobs
+from nhi_portal import csvsafe, jobs
 from nhi_portal.access import has_portal_permission
-from nhi_portal.csvsafe import neutralise
 from nhi_portal.intake.errors import FileRejected
 from nhi_portal.intake.table import Column, read_table
 from nhi_portal.intake.values import clean_text, parse_date_cell, parse_digits
@@ -352,10 +350,10 @@ ARREARS_REPORT_HEADER = (
 
 def csv_bytes(header, rows) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(neutralise(row))
+        writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -236,6 +236,8 @@ class AccessLog(models.Model):
     # Exports (CSV, PDF batches): the SHA-256 of exactly what left the portal (nhi_portal.audit.log_export).
     content_sha256 = models.CharField(_("出力内容のハッシュ（SHA-256）"), max_length=64, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("閲覧記録")
         verbose_name_plural = _("閲覧記録")

@@ -5,7 +5,6 @@ with its CaseEvent."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
@@ -38,7 +37,7 @@ from enrollment.models import (
     ResidentStatus,
     Response,
 )
-from nhi_portal.csvsafe import neutralise
+from nhi_portal import csvsafe
 from nhi_portal.intake.bulk import analyze_after_commit
 
 logger = logging.getLogger(__name__)
@@ -379,16 +378,16 @@ def ex_officio_export(*, municipality, user) -> ExOfficioExport:
         .values_list("resident_code", "insured_number")
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
     for case in cases:
         resident = case.resident
-        writer.writerow(neutralise([
+        writer.writerow([
             case.pk, resident.resident_code, numbers.get(resident.resident_code, ""), resident.display_name,
             resident.birth_date.isoformat() if resident.birth_date else "",
             timezone.localtime(case.approved_at).isoformat(timespec="seconds"),
             case.approved_by.get_username(), case.approval_reason,
-        ]))  # fmt: skip
+        ])  # fmt: skip
     data = buffer.getvalue().encode("utf-8-sig")
     export = ExOfficioExport.objects.create(
         municipality=municipality,

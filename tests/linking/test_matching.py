@@ -238,12 +238,20 @@ def test_matching_without_a_broker_leaves_its_job_finished(municipality):
     assert job.finished_at is not None and job.message.startswith("突合が完了しました")
 
 
-def test_export_matches_writes_the_documented_columns(municipality, tmp_path):
+def test_export_matches_writes_the_documented_columns(municipality, supervisor, tmp_path):
     person = resident(municipality)
     batch = isa_batch(municipality, [{}, {"name": "BUDI SANTOSO", "birth_date": date(1990, 12, 1)}])
     match(batch)
     out = tmp_path / "pred.csv"
-    call_command("export_matches", str(batch.pk), "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "export_matches",
+        str(batch.pk),
+        "--out",
+        str(out),
+        "--user",
+        supervisor.username,
+        stdout=io.StringIO(),
+    )
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert list(rows[0]) == ["source_file", "row_number", "resident_code", "decision", "score"]
     assert [(r["row_number"], r["resident_code"], r["decision"]) for r in rows] == [

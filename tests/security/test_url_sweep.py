@@ -209,7 +209,7 @@ ADMIN_SAMPLE = {
     ("admin:portal_importbatch_change", "batch"): 200,
     ("admin:portal_importbatch_delete", "batch"): 403,  # read-only: deletion only by retention
     ("admin:otp_totp_totpdevice_changelist", ""): 200,
-    ("admin:authtoken_tokenproxy_changelist", ""): 200,
+    ("admin:knox_authtoken_changelist", ""): 200,
     ("admin:axes_accessattempt_changelist", ""): 200,
     ("admin:enrollment_isarecord_changelist", ""): 403,  # people's data: view_people, not administer
     ("admin:enrollment_resident_change", "resident"): 403,

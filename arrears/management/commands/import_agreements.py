@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from arrears import services
-from enrollment.management.commands._importing import resolve_municipality
+from nhi_portal.intake.commands import resolve_municipality
 from nhi_portal.intake.errors import FileRejected
 
 
