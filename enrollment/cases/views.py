@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from enrollment.cases import forms, selectors, services
+from enrollment.cases import forms, selectors, services, transitions
 from enrollment.cases.filters import CaseFilter
 from enrollment.models import (
     CaseKind,
-    CaseState,
     ExOfficioExport,
     Letter,
     LetterStatus,
@@ -121,14 +120,14 @@ class DetailActions:
 
 def detail_actions(user, case: ReminderCase, today: date) -> DetailActions:
     supervisor = has_portal_permission(user, "approve_ex_officio")
-    proposed = case.state == CaseState.EX_OFFICIO_PROPOSED
-    ex_officio_stage = case.state in (CaseState.EX_OFFICIO_PROPOSED, CaseState.EX_OFFICIO_APPROVED)
+    proposed = transitions.allowed(case.state, "ex_officio_approved")
+    ex_officio_stage = case.state in transitions.EX_OFFICIO_STAGES
     propose = case.is_open and case.kind == CaseKind.WITHDRAWAL and not ex_officio_stage
     is_proposer = proposed and case.proposed_by_id == user.pk
     return DetailActions(
-        respond=case.is_open,
-        second=case.state == CaseState.LETTER_SENT,
-        close=case.is_open,
+        respond=transitions.allowed(case.state, "response_recorded"),
+        second=transitions.allowed(case.state, "second_queued"),
+        close=transitions.allowed(case.state, "closed") and not ex_officio_stage,
         propose=propose,
         propose_refusal=services.ex_officio_refusal(case, today) if propose else None,
         decide=proposed and supervisor,
