@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from enrollment.cases import forms, selectors, services, transitions
 from enrollment.cases.filters import CaseFilter
@@ -29,6 +29,7 @@ from enrollment.models import (
 )
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
+from nhi_portal.listing import LoggedListView
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -40,13 +41,14 @@ def _case_or_404(user, pk: int) -> ReminderCase:
         raise Http404 from None
 
 
-class CaseListView(PortalPermissionRequiredMixin, ListView):
+class CaseListView(LoggedListView):
     """ケース一覧: every case, filtered; one access-log entry with the residents on the page."""
 
     permission_required = "work_cases"
     template_name = "enrollment/case_list.html"
     paginate_by = 25
     context_object_name = "cases"
+    log_action, log_purpose = "view_case_list", Purpose.ENROLLMENT
 
     def get_queryset(self):
         self.filterset = CaseFilter(
@@ -54,23 +56,20 @@ class CaseListView(PortalPermissionRequiredMixin, ListView):
         )
         return self.filterset.qs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        cases = [selectors.decorate_case(c) for c in context["page_obj"].object_list]
+    def present(self, rows):
+        cases = [selectors.decorate_case(c) for c in rows]
         for case in cases:
             case.last_letter = (
                 selectors.decorate_letter(case.newest_letters[0]) if case.newest_letters else None
             )
-        log_read(
-            self.request,
-            action="view_case_list",
-            purpose=Purpose.ENROLLMENT,
-            object_type="resident",
-            ids=[c.resident_id for c in cases],
-        )
+        return cases
+
+    def logged_ids(self, rows):
+        return [c.resident_id for c in rows]
+
+    def get_context_data(self, **kwargs):
         return {
-            **context,
-            "cases": cases,
+            **super().get_context_data(**kwargs),
             "filter": self.filterset,
             "filtered": any(v for k, v in self.request.GET.items() if k != "page"),
             "nav_section": "cases",
