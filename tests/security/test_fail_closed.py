@@ -217,22 +217,14 @@ def test_every_csv_writer_goes_through_the_neutralising_writer():
 
 @pytest.mark.django_db
 def test_the_match_export_neutralises_the_file_name_and_is_access_logged(municipality, supervisor, tmp_path):
-    from tests.linking.helpers import isa_batch, match
+    from tests.linking.helpers import export_matches, isa_batch, match
 
     batch = isa_batch(municipality, [{}])
     batch.source_name = '=HYPERLINK("http://evil")'
     batch.save(update_fields=["source_name"])
     match(batch)
     out = tmp_path / "pred.csv"
-    call_command(
-        "export_matches",
-        str(batch.pk),
-        "--out",
-        str(out),
-        "--user",
-        supervisor.username,
-        stdout=io.StringIO(),
-    )
+    export_matches(batch, out, user=supervisor)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert rows[0]["source_file"] == '\'=HYPERLINK("http://evil")'
     entry = AccessLog.objects.get(action="export_matches")
