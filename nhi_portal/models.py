@@ -298,6 +298,7 @@ class ImportKind(models.TextChoices):
     PENSION_CAT13_LOST = "pension_cat13_lost", _("年金 第1号・第3号被保険者資格喪失者一覧")
     ASSESSMENTS = "assessments", _("保険料 賦課")
     PAYMENTS = "payments", _("保険料 収納")
+    AGREEMENTS = "agreements", _("分納誓約")
 
 
 class BatchStatus(models.TextChoices):
