@@ -29,7 +29,7 @@ from enrollment.models import (
 )
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
-from nhi_portal.listing import LoggedListView
+from nhi_portal.listing import AccessLoggedListMixin, LoggedListView
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -548,11 +548,12 @@ def _reverse_or_blank(name: str, arg) -> str:
         return ""
 
 
-class PersonSearchView(PortalPermissionRequiredMixin, TemplateView):
+class PersonSearchView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """住民の検索: by name (Latin, kana, kanji), resident code or birth date."""
 
     permission_required = "view_people"
     template_name = "enrollment/person_search.html"
+    log_action, log_purpose = "search_people", Purpose.ENROLLMENT
 
     def get_context_data(self, **kwargs):
         request = self.request
@@ -563,13 +564,7 @@ class PersonSearchView(PortalPermissionRequiredMixin, TemplateView):
             results = selectors.person_search(
                 user=request.user, q=form.cleaned_data["q"], birth_date=form.cleaned_data["birth_date"]
             )
-            log_read(
-                request,
-                action="search_people",
-                purpose=Purpose.ENROLLMENT,
-                object_type="resident",
-                ids=[r.pk for r in results],
-            )
+            self.log_rows(results)
         return super().get_context_data(form=form, results=results, nav_section="cases", **kwargs)
 
 
