@@ -16,3 +16,8 @@ class ArrearsConfig(AppConfig):
         from arrears import dashboard
 
         dashboard.register()
+
+        from arrears.intake import AgreementImporter
+        from nhi_portal.intake.registry import register
+
+        register(AgreementImporter())

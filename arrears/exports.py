@@ -8,13 +8,12 @@ Layout v1 is documented in docs/arrears.md ("The linkage file, layout v1")."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from nhi_portal.csvsafe import neutralise
+from nhi_portal import csvsafe
 
 
 @dataclass(frozen=True)
@@ -59,31 +58,29 @@ class LinkageExportV1:
 
     def render(self, *, lg_code: str, as_of: date, rows: Iterable[LinkageRow]) -> bytes:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csvsafe.writer(buffer, lineterminator="\r\n")
         writer.writerow(self.HEADER)
         for row in sorted(rows, key=lambda r: r.resident_code):
             writer.writerow(
-                neutralise(
-                    [
-                        "1",
-                        lg_code,
-                        _ymd(as_of),
-                        row.resident_code,
-                        row.insured_number,
-                        row.name_alpha,
-                        row.name_kana,
-                        _ymd(row.birth_date),
-                        row.sex,
-                        row.nationality,
-                        row.household_head_codes,
-                        row.reason,
-                        row.overdue_instalments,
-                        row.overdue_amount,
-                        row.months_in_arrears,
-                        _ymd(row.oldest_due_date),
-                        row.fiscal_years,
-                    ]
-                )
+                [
+                    "1",
+                    lg_code,
+                    _ymd(as_of),
+                    row.resident_code,
+                    row.insured_number,
+                    row.name_alpha,
+                    row.name_kana,
+                    _ymd(row.birth_date),
+                    row.sex,
+                    row.nationality,
+                    row.household_head_codes,
+                    row.reason,
+                    row.overdue_instalments,
+                    row.overdue_amount,
+                    row.months_in_arrears,
+                    _ymd(row.oldest_due_date),
+                    row.fiscal_years,
+                ]
             )
         return buffer.getvalue().encode("utf-8")
 

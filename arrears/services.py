@@ -4,7 +4,6 @@ Keyword-only, one transaction each; the job is enqueued when the transaction com
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -27,12 +26,8 @@ from arrears.models import (
     LinkageExportLine,
 )
 from arrears.rules import LinkageParameters
-from nhi_portal import jobs
+from nhi_portal import csvsafe, jobs
 from nhi_portal.access import has_portal_permission
-from nhi_portal.csvsafe import neutralise
-from nhi_portal.intake.errors import FileRejected
-from nhi_portal.intake.table import Column, read_table
-from nhi_portal.intake.values import clean_text, parse_date_cell, parse_digits
 from nhi_portal.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -352,10 +347,10 @@ ARREARS_REPORT_HEADER = (
 
 def csv_bytes(header, rows) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(neutralise(row))
+        writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -377,53 +372,3 @@ def arrears_report(*, municipality_id: int, as_of: date) -> tuple[bytes, list[se
 
 
 # --- agreements from a file (migration from the core system, the demo) ---------------------------
-
-AGREEMENT_COLUMNS = ("household_head_code", "agreed_on", "first_due_date", "monthly_amount", "months", "note")
-
-
-@transaction.atomic
-def agreements_import(*, municipality, data: bytes) -> tuple[int, int]:
-    """Record agreements from CSV, all or nothing; an agreement already recorded (same household,
-    date and terms) is left alone."""
-    spec = [Column(name, (name,), required=name != "note") for name in AGREEMENT_COLUMNS]
-    table = read_table(data.removeprefix(b"\xef\xbb\xbf"), spec, what="分納誓約")
-    columns = {
-        name: table.arrays[name].to_pylist() if table.has(name) else [""] * len(table)
-        for name in AGREEMENT_COLUMNS
-    }
-    problems, rows = [], []
-    for index, line in enumerate(table.lines.tolist()):
-        cell = {name: clean_text(columns[name][index]).value for name in AGREEMENT_COLUMNS}
-        code, p1 = parse_digits(cell["household_head_code"], length=11, label="世帯主の住民票コード")
-        agreed, p2 = parse_date_cell(cell["agreed_on"])
-        first, p3 = parse_date_cell(cell["first_due_date"])
-        amount = int(cell["monthly_amount"]) if cell["monthly_amount"].isdigit() else 0
-        months = int(cell["months"]) if cell["months"].isdigit() else 0
-        p4 = None if amount > 0 else "毎月の納付額は1以上の整数で指定してください"
-        p5 = None if 0 < months <= 120 else "回数は1〜120で指定してください"
-        p6 = "初回の納付期限が誓約日より前です" if agreed and first and first < agreed else None
-        found = [p for p in (p1, p2, p3, p4, p5, p6) if p]
-        if found:
-            problems.append(f"{line}行目: " + "、".join(found))
-            continue
-        rows.append((code, agreed, first, amount, months, cell["note"][:200]))
-    if problems:
-        raise FileRejected("誤りがあるため何も記録しませんでした。\n" + "\n".join(problems[:50]))
-    created = unchanged = 0
-    for code, agreed, first, amount, months, note in sorted(rows, key=lambda r: (r[0], r[1])):
-        exists = InstalmentAgreement.objects.filter(
-            municipality=municipality, household_head_code=code, agreed_on=agreed, first_due_date=first,
-            monthly_amount=amount, months=months,
-        ).exists()  # fmt: skip
-        if exists:
-            unchanged += 1
-            continue
-        _replace_active(
-            municipality_id=municipality.pk, household_head_code=code, agreed_on=agreed, user=None
-        )
-        InstalmentAgreement.objects.create(
-            municipality=municipality, household_head_code=code, agreed_on=agreed, first_due_date=first,
-            monthly_amount=amount, months=months, note=note,
-        )  # fmt: skip
-        created += 1
-    return created, unchanged

@@ -20,6 +20,7 @@ from arrears.models import ExportStatus, InstalmentAgreement, LineDecision, Link
 from arrears.rules import LinkageParameters
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
+from nhi_portal.listing import AccessLoggedListMixin
 from receipts import selectors as receipts
 from receipts.statements import fiscal_year_label
 
@@ -31,11 +32,15 @@ def _csv_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-class ArrearsHomeView(PortalPermissionRequiredMixin, TemplateView):
+class ArrearsHomeView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """滞納: the households in arrears on a date, largest first available through the CSV."""
 
     permission_required = "view_arrears"
     template_name = "arrears/home.html"
+    log_action, log_purpose = "view_arrears_list", Purpose.ARREARS
+
+    def logged_ids(self, rows):
+        return [r.head.resident_id for r in rows if r.head]
 
     def get_context_data(self, **kwargs):
         form = ArrearsFilterForm(self.request.GET or None)
@@ -49,14 +54,7 @@ class ArrearsHomeView(PortalPermissionRequiredMixin, TemplateView):
         rows = selectors.arrears_rows(
             user=self.request.user, as_of=data["as_of"], foreign_only=data["foreign"], code=data["code"] or ""
         )
-        page = Paginator(rows, 50).get_page(self.request.GET.get("page"))
-        log_read(
-            self.request,
-            action="view_arrears_list",
-            purpose=Purpose.ARREARS,
-            object_type="resident",
-            ids=[r.head.resident_id for r in page if r.head],
-        )
+        page = self.logged_page(rows, per_page=50)
         return super().get_context_data(
             form=form,
             as_of=data["as_of"],

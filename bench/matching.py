@@ -43,7 +43,7 @@ def child(data_dir: str, out: str, lg_code: str) -> dict:
 
     from enrollment.linking import runs
     from enrollment.linking.export import HEADER, write_matches
-    from enrollment.management.commands._importing import import_file, resolve_municipality
+    from nhi_portal.intake.commands import import_file, resolve_municipality
     from nhi_portal.models import ImportMode
 
     quiet = BaseCommand(stdout=io.StringIO())  # the importers' reports are not printed

@@ -20,7 +20,7 @@ from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export import resources
 from import_export.admin import ImportExportModelAdmin
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 
 from nhi_portal.access import has_portal_permission
 from nhi_portal.audit import Purpose, log_read
@@ -402,12 +402,13 @@ class TotpDeviceAdmin(PortalModelAdmin):
 
 
 class ApiTokenAdmin(PortalModelAdmin):
-    """APIトークン: who has one and since when (never the key); an administrator may revoke."""
+    """APIトークン: who has one, since when and until when (never the key: only its digest is
+    stored); an administrator may revoke."""
 
     municipality_lookup = "user__municipality"
     deletable = True
-    list_display = ["user", "created"]
-    fields = ["user", "created"]
+    list_display = ["user", "created", "expiry"]
+    fields = ["user", "created", "expiry"]
     readonly_fields = fields
 
     def has_change_permission(self, request, obj=None):
@@ -437,7 +438,7 @@ class LockoutAdmin(PortalModelAdmin):
 
 
 _replace(TOTPDevice, TotpDeviceAdmin)
-_replace(TokenProxy, ApiTokenAdmin)
+_replace(AuthToken, ApiTokenAdmin)
 _replace(Group)
 _replace(apps.get_model("axes", "AccessAttempt"), LockoutAdmin)
 _replace(apps.get_model("axes", "AccessLog"))

@@ -11,4 +11,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Sign-in, sign-out, failures and lockouts: session clock, 2FA opt-in, SecurityEvent.
+        # `check --deploy`: a broker is configured (nhi_portal.checks).
+        from nhi_portal import checks  # noqa: F401
         from nhi_portal.security import signals  # noqa: F401

@@ -236,6 +236,8 @@ class AccessLog(models.Model):
     # Exports (CSV, PDF batches): the SHA-256 of exactly what left the portal (nhi_portal.audit.log_export).
     content_sha256 = models.CharField(_("出力内容のハッシュ（SHA-256）"), max_length=64, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("閲覧記録")
         verbose_name_plural = _("閲覧記録")
@@ -300,6 +302,7 @@ class ImportKind(models.TextChoices):
     PENSION_CAT13_LOST = "pension_cat13_lost", _("年金 第1号・第3号被保険者資格喪失者一覧")
     ASSESSMENTS = "assessments", _("保険料 賦課")
     PAYMENTS = "payments", _("保険料 収納")
+    AGREEMENTS = "agreements", _("分納誓約")
 
 
 class BatchStatus(models.TextChoices):

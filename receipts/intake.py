@@ -237,6 +237,10 @@ class _MoneyImporter:
         return rows
 
 
+# The strict importer (any wrong row rejects the file) for other money files (arrears' agreements).
+StrictImporter = _MoneyImporter
+
+
 def rejection_text(errors: list[RowProblem]) -> str:
     lines = sorted({p.line for p in errors})
     shown = sorted(errors, key=lambda p: (p.line, p.column))[:MAX_LISTED_ERRORS]

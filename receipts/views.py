@@ -9,7 +9,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.generic import FormView, TemplateView
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_export, log_read
 from nhi_portal.intake import services as intake
+from nhi_portal.listing import AccessLoggedListMixin
 from nhi_portal.models import BatchSource
 from receipts import selectors, services
 from receipts.forms import ReceiptUploadForm, StatementIssueForm, StatementRequestForm
@@ -56,23 +56,18 @@ class ReceiptUploadView(PortalPermissionRequiredMixin, FormView):
         return redirect("batch-list")
 
 
-class StatementListView(PortalPermissionRequiredMixin, TemplateView):
+class StatementListView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """発行した納付状況証明書: number, person (code only), who issued it, when."""
 
     permission_required = "issue_statements"
     template_name = "receipts/statement_list.html"
+    log_action, log_purpose = "view_statement_list", Purpose.ARREARS
+
+    def logged_ids(self, rows):
+        return [s.resident_id for s in rows]
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.statements(user=self.request.user), 25).get_page(
-            self.request.GET.get("page")
-        )
-        log_read(
-            self.request,
-            action="view_statement_list",
-            purpose=Purpose.ARREARS,
-            object_type="resident",
-            ids=[s.resident_id for s in page],
-        )
+        page = self.logged_page(selectors.statements(user=self.request.user))
         return super().get_context_data(statements=page, page_obj=page, nav_section="arrears", **kwargs)
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from enrollment import presenters
 from enrollment.models import (
     CaseEvent,
     CaseIntake,
@@ -54,36 +55,6 @@ ACTION_LABELS = {
     "mail_returned": "返戻を記録",
 }
 
-# How a state looks (the tag's tone); the word is always beside the colour.
-STATE_TONES = {
-    CaseState.OPEN: "neutral",
-    CaseState.LETTER_QUEUED: "info",
-    CaseState.LETTER_SENT: "info",
-    CaseState.SECOND_QUEUED: "warning",
-    CaseState.SECOND_SENT: "warning",
-    CaseState.EX_OFFICIO_PROPOSED: "primary",
-    CaseState.EX_OFFICIO_APPROVED: "primary",
-    CaseState.ADDRESS_UNKNOWN: "error",
-    CaseState.RESPONDED: "success",
-    CaseState.CLOSED: "neutral",
-}
-LETTER_TONES = {
-    LetterStatus.QUEUED: "info",
-    LetterStatus.HELD: "warning",
-    LetterStatus.PRINTED: "info",
-    LetterStatus.SENT: "success",
-    LetterStatus.RETURNED: "error",
-    LetterStatus.CANCELLED: "neutral",
-}
-LANGUAGE_LABELS = {
-    "ja": "日本語のみ",
-    "en": "英語",
-    "vi": "ベトナム語",
-    "id": "インドネシア語",
-    "my": "ミャンマー語",
-    "zh-Hans": "中国語（簡体字）",
-    "ne": "ネパール語",
-}
 # Waiting for the resident's reply: the states a reply deadline belongs to.
 AWAITING_REPLY = [CaseState.LETTER_SENT, CaseState.SECOND_SENT]
 
@@ -94,7 +65,7 @@ def state_label(value: str) -> str:
 
 def decorate_case(case: ReminderCase) -> ReminderCase:
     """Labels the templates show (they cannot look up a dict by a variable)."""
-    case.state_tone = STATE_TONES.get(case.state, "neutral")
+    case.state_tone = presenters.state_tone(case.state)
     case.source_label = SOURCE_LABELS.get(case.source, case.source)
     case.overdue = (
         case.state in AWAITING_REPLY and case.deadline is not None and case.deadline < timezone.localdate()
@@ -103,8 +74,8 @@ def decorate_case(case: ReminderCase) -> ReminderCase:
 
 
 def decorate_letter(letter: Letter) -> Letter:
-    letter.status_tone = LETTER_TONES.get(letter.status, "neutral")
-    letter.language_label = LANGUAGE_LABELS.get(letter.language, letter.language or "日本語のみ")
+    letter.status_tone = presenters.letter_tone(letter.status)
+    letter.language_label = presenters.language_label(letter.language)
     return letter
 
 
@@ -533,7 +504,7 @@ def _case_entry(event: CaseEvent, case: ReminderCase) -> TimelineEntry:
         day_only=False,
         category="case",
         category_label="ケース",
-        tone=STATE_TONES.get(event.to_state, "neutral"),
+        tone=presenters.state_tone(event.to_state),
         title=f"{case.get_kind_display()} #{case.pk}：{ACTION_LABELS.get(event.action, event.action)}",
         details=details,
         link_name="case-detail",

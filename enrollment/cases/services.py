@@ -5,7 +5,6 @@ with its CaseEvent."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from enrollment.cases import transitions
 from enrollment.cases.deadlines import deadline_for
 from enrollment.cases.letters import letter_queue
 from enrollment.models import (
@@ -38,7 +38,7 @@ from enrollment.models import (
     ResidentStatus,
     Response,
 )
-from nhi_portal.csvsafe import neutralise
+from nhi_portal import csvsafe
 from nhi_portal.intake.bulk import analyze_after_commit
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ def _move(
     case: ReminderCase, state: str, action: str, *, user=None, note: str = "", fields=()
 ) -> ReminderCase:
     before = case.state
+    if refused := transitions.refusal(before, action, state):
+        raise CaseRefused(refused)
     case.state = state
     case.save(update_fields=["state", *fields])
     _event(case, action, user=user, before=before, note=note)
@@ -247,7 +249,7 @@ def case_close(*, case: ReminderCase, reason: str, note: str, user) -> ReminderC
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise CaseRefused("このケースはすでに完了しています。")
-    if case.state in (CaseState.EX_OFFICIO_PROPOSED, CaseState.EX_OFFICIO_APPROVED):
+    if case.state in transitions.EX_OFFICIO_STAGES:
         raise CaseRefused(
             "職権喪失の手続中のケースは完了にできません。差し戻すか、基幹系への出力で完了させてください。"
         )
@@ -260,7 +262,7 @@ def case_close(*, case: ReminderCase, reason: str, note: str, user) -> ReminderC
 
 def second_reminder_refusal(case: ReminderCase, today: date) -> str | None:
     """Why a second reminder may not be queued now (None = it may)."""
-    if case.state != CaseState.LETTER_SENT:
+    if not transitions.allowed(case.state, "second_queued"):
         return "再勧奨できるのは、勧奨通知を送付して回答を待っているケースだけです。"
     if case.deadline is None or case.deadline >= today:
         deadline = f"（{case.deadline:%Y-%m-%d}）" if case.deadline else ""
@@ -285,7 +287,7 @@ def ex_officio_refusal(case: ReminderCase, today: date) -> str | None:
     which said that ex officio withdrawal may follow; here also the second reminder's deadline."""
     if case.kind != CaseKind.WITHDRAWAL:
         return "職権喪失を提案できるのは資格喪失届の勧奨だけです。"
-    if case.state != CaseState.SECOND_SENT:
+    if not transitions.allowed(case.state, "ex_officio_proposed"):
         return "職権喪失を提案できるのは、再勧奨を送付して回答がないケースだけです。"
     if case.deadline is None or case.deadline >= today:
         return "再勧奨の回答期限がまだ過ぎていません。"
@@ -315,7 +317,7 @@ def case_propose_ex_officio(
 
 def ex_officio_approval_refusal(case: ReminderCase, user) -> str | None:
     """Why this user may not approve (None = may). Permission is checked by the view as well."""
-    if case.state != CaseState.EX_OFFICIO_PROPOSED:
+    if not transitions.allowed(case.state, "ex_officio_approved"):
         return "承認できるのは職権喪失の承認待ちのケースだけです。"
     if case.proposed_by_id == user.pk:
         return "提案した本人は承認できません。別の監督者が承認してください。"
@@ -340,7 +342,7 @@ def case_approve_ex_officio(*, case: ReminderCase, user, reason: str) -> Reminde
 @transaction.atomic
 def case_reject_ex_officio(*, case: ReminderCase, user, reason: str) -> ReminderCase:
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
-    if case.state != CaseState.EX_OFFICIO_PROPOSED:
+    if not transitions.allowed(case.state, "ex_officio_rejected"):
         raise CaseRefused("差し戻せるのは職権喪失の承認待ちのケースだけです。")
     if not reason.strip():
         raise CaseRefused("差し戻す理由を書いてください。")
@@ -379,16 +381,16 @@ def ex_officio_export(*, municipality, user) -> ExOfficioExport:
         .values_list("resident_code", "insured_number")
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
     for case in cases:
         resident = case.resident
-        writer.writerow(neutralise([
+        writer.writerow([
             case.pk, resident.resident_code, numbers.get(resident.resident_code, ""), resident.display_name,
             resident.birth_date.isoformat() if resident.birth_date else "",
             timezone.localtime(case.approved_at).isoformat(timespec="seconds"),
             case.approved_by.get_username(), case.approval_reason,
-        ]))  # fmt: skip
+        ])  # fmt: skip
     data = buffer.getvalue().encode("utf-8-sig")
     export = ExOfficioExport.objects.create(
         municipality=municipality,

@@ -15,13 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
-from enrollment.cases import forms, selectors, services
+from enrollment.cases import forms, selectors, services, transitions
 from enrollment.cases.filters import CaseFilter
 from enrollment.models import (
     CaseKind,
-    CaseState,
     ExOfficioExport,
     Letter,
     LetterStatus,
@@ -30,6 +29,7 @@ from enrollment.models import (
 )
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
+from nhi_portal.listing import AccessLoggedListMixin, LoggedListView
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -41,13 +41,14 @@ def _case_or_404(user, pk: int) -> ReminderCase:
         raise Http404 from None
 
 
-class CaseListView(PortalPermissionRequiredMixin, ListView):
+class CaseListView(LoggedListView):
     """ケース一覧: every case, filtered; one access-log entry with the residents on the page."""
 
     permission_required = "work_cases"
     template_name = "enrollment/case_list.html"
     paginate_by = 25
     context_object_name = "cases"
+    log_action, log_purpose = "view_case_list", Purpose.ENROLLMENT
 
     def get_queryset(self):
         self.filterset = CaseFilter(
@@ -55,23 +56,20 @@ class CaseListView(PortalPermissionRequiredMixin, ListView):
         )
         return self.filterset.qs
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        cases = [selectors.decorate_case(c) for c in context["page_obj"].object_list]
+    def present(self, rows):
+        cases = [selectors.decorate_case(c) for c in rows]
         for case in cases:
             case.last_letter = (
                 selectors.decorate_letter(case.newest_letters[0]) if case.newest_letters else None
             )
-        log_read(
-            self.request,
-            action="view_case_list",
-            purpose=Purpose.ENROLLMENT,
-            object_type="resident",
-            ids=[c.resident_id for c in cases],
-        )
+        return cases
+
+    def logged_ids(self, rows):
+        return [c.resident_id for c in rows]
+
+    def get_context_data(self, **kwargs):
         return {
-            **context,
-            "cases": cases,
+            **super().get_context_data(**kwargs),
             "filter": self.filterset,
             "filtered": any(v for k, v in self.request.GET.items() if k != "page"),
             "nav_section": "cases",
@@ -121,14 +119,14 @@ class DetailActions:
 
 def detail_actions(user, case: ReminderCase, today: date) -> DetailActions:
     supervisor = has_portal_permission(user, "approve_ex_officio")
-    proposed = case.state == CaseState.EX_OFFICIO_PROPOSED
-    ex_officio_stage = case.state in (CaseState.EX_OFFICIO_PROPOSED, CaseState.EX_OFFICIO_APPROVED)
+    proposed = transitions.allowed(case.state, "ex_officio_approved")
+    ex_officio_stage = case.state in transitions.EX_OFFICIO_STAGES
     propose = case.is_open and case.kind == CaseKind.WITHDRAWAL and not ex_officio_stage
     is_proposer = proposed and case.proposed_by_id == user.pk
     return DetailActions(
-        respond=case.is_open,
-        second=case.state == CaseState.LETTER_SENT,
-        close=case.is_open,
+        respond=transitions.allowed(case.state, "response_recorded"),
+        second=transitions.allowed(case.state, "second_queued"),
+        close=transitions.allowed(case.state, "closed") and not ex_officio_stage,
         propose=propose,
         propose_refusal=services.ex_officio_refusal(case, today) if propose else None,
         decide=proposed and supervisor,
@@ -550,11 +548,12 @@ def _reverse_or_blank(name: str, arg) -> str:
         return ""
 
 
-class PersonSearchView(PortalPermissionRequiredMixin, TemplateView):
+class PersonSearchView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """住民の検索: by name (Latin, kana, kanji), resident code or birth date."""
 
     permission_required = "view_people"
     template_name = "enrollment/person_search.html"
+    log_action, log_purpose = "search_people", Purpose.ENROLLMENT
 
     def get_context_data(self, **kwargs):
         request = self.request
@@ -565,13 +564,7 @@ class PersonSearchView(PortalPermissionRequiredMixin, TemplateView):
             results = selectors.person_search(
                 user=request.user, q=form.cleaned_data["q"], birth_date=form.cleaned_data["birth_date"]
             )
-            log_read(
-                request,
-                action="search_people",
-                purpose=Purpose.ENROLLMENT,
-                object_type="resident",
-                ids=[r.pk for r in results],
-            )
+            self.log_rows(results)
         return super().get_context_data(form=form, results=results, nav_section="cases", **kwargs)
 
 

@@ -21,40 +21,17 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
+from enrollment import presenters
 from enrollment.cases import printing
 from enrollment.cases.deadlines import deadline_for
 from enrollment.cases.letters import layout, sender_for
 from enrollment.letters import LetterError, render_letter, render_test_sheet
-from enrollment.models import Letter, LetterStatus, PrintBatch
+from enrollment.models import Letter, PrintBatch
 from nhi_portal import jobs
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
 
 PERMISSION = "print_letters"
-
-BATCH_TONES = {
-    PrintBatch.Status.RENDERING: "info",
-    PrintBatch.Status.READY: "warning",  # waits for the clerk: print, post, mark sent
-    PrintBatch.Status.SENT: "success",
-    PrintBatch.Status.FAILED: "error",
-}
-LETTER_TONES = {
-    LetterStatus.QUEUED: "info",
-    LetterStatus.HELD: "warning",
-    LetterStatus.PRINTED: "info",
-    LetterStatus.SENT: "success",
-    LetterStatus.RETURNED: "error",
-    LetterStatus.CANCELLED: "neutral",
-}
-LANGUAGE_LABELS = {
-    "ja": "日本語のみ",
-    "en": "英語",
-    "vi": "ベトナム語",
-    "id": "インドネシア語",
-    "my": "ミャンマー語",
-    "zh-Hans": "中国語（簡体字）",
-    "ne": "ネパール語",
-}
 
 
 def _batch_or_404(user, pk: int) -> PrintBatch:
@@ -74,7 +51,7 @@ def _letter_or_404(user, pk: int) -> Letter:
 def _decorate_batch(batch: PrintBatch) -> PrintBatch:
     batch.number = printing.batch_number(batch)
     batch.label = printing.group_label(batch.kind, batch.second)
-    batch.status_tone = BATCH_TONES.get(batch.status, "neutral")
+    batch.status_tone = presenters.batch_tone(batch.status)
     batch.reprints = max(0, batch.downloads - 1)
     job = batch.job
     if job is not None and not job.is_finished:
@@ -302,9 +279,9 @@ class LetterDetailView(PortalPermissionRequiredMixin, View):
 
     def get(self, request, letter_id: int):
         letter = _letter_or_404(request.user, letter_id)
-        letter.status_tone = LETTER_TONES.get(letter.status, "neutral")
+        letter.status_tone = presenters.letter_tone(letter.status)
         letter.label = printing.group_label(letter.kind, letter.second)
-        letter.language_label = LANGUAGE_LABELS.get(letter.language or "ja", letter.language)
+        letter.language_label = presenters.language_label(letter.language)
         code = letter.postal_code.replace("-", "")
         letter.postal_display = f"〒{code[:3]}-{code[3:]}" if len(code) == 7 else letter.postal_code
         printed_deadline = None

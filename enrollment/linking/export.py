@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from typing import TextIO
 
 from enrollment.models import IsaRecord, MatchDecision, Resident
+from nhi_portal import csvsafe
 
 HEADER = ["source_file", "row_number", "resident_code", "decision", "score"]
 
@@ -25,7 +25,7 @@ def write_matches(batch, out: TextIO, *, header: bool = True) -> int:
         codes.update(
             Resident.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", "resident_code")
         )
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     if header:
         writer.writerow(HEADER)
     count = 0

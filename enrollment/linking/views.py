@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import ListView
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from enrollment import selectors
@@ -32,6 +31,7 @@ from enrollment.linking.review import (
 from enrollment.models import IsaRecord, LinkStatus, MatchDecision, Resident
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_read
+from nhi_portal.listing import LoggedListView
 
 # Why a record was not linked automatically, in a sentence a supervisor can act on.
 REASON_HINTS = {
@@ -220,13 +220,17 @@ def _thresholds(values: dict) -> dict[str, str]:
 # The queue ----------------------------------------------------------------------------------
 
 
-class ReviewQueueView(PortalPermissionRequiredMixin, ListView):
+class ReviewQueueView(LoggedListView):
     """審査待ち一覧: records waiting for a supervisor, oldest first."""
 
     permission_required = "review_matches"
     template_name = "enrollment/review_queue.html"
     paginate_by = 25
     context_object_name = "items"
+    log_action, log_purpose, log_object_type = "view_review_queue", Purpose.REVIEW, "isa_record"
+
+    def logged_ids(self, rows):
+        return [d.isa_record_id for d in rows]
 
     def get_queryset(self):
         self.form = forms.QueueFilterForm(self.request.GET or None)
@@ -241,14 +245,6 @@ class ReviewQueueView(PortalPermissionRequiredMixin, ListView):
             everything.order_by().values_list("reason").annotate(n=Count("id")).values_list("reason", "n")
         )
         first = self.object_list.first()
-        page = context["page_obj"]
-        log_read(
-            self.request,
-            action="view_review_queue",
-            purpose=Purpose.REVIEW,
-            object_type="isa_record",
-            ids=[d.isa_record_id for d in page.object_list],
-        )
         self.form.fields["reason"].choices = [
             ("", "すべて"),
             *((code, f"{label}（{by_reason.get(code, 0)}件）") for code, label in forms.REVIEW_REASONS),

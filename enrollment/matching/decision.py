@@ -91,8 +91,11 @@ def _same_flat_slip(record: Features, resident: Features, levels: Sequence[int])
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Log2 score thresholds. These defaults are the ones recommended for the Django settings: a
-    true match that agrees on name, birth date and address scores 35-45, one that moved 22-30."""
+    """Log2 score thresholds. The defaults (20/10) are a strict choice for callers without
+    settings (the pure engine's tests and benchmark). The portal does not use them: each match
+    run takes settings NHI_MATCH_AUTO_THRESHOLD (12) and NHI_MATCH_REVIEW_THRESHOLD (4), the
+    values docs/matching.md measures, and stores them on the run. A true match that agrees on
+    name, birth date and address scores 35-45, one that moved 22-30."""
 
     auto: float = 20.0
     review: float = 10.0

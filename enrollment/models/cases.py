@@ -171,6 +171,8 @@ class CaseEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["case", "at", "id"]
 

@@ -231,6 +231,8 @@ class MatchEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["decision", "at", "id"]
         indexes = [

@@ -248,6 +248,8 @@ class NoticeEvent(models.Model):
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["notice", "at", "id"]
 

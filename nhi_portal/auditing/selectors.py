@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,9 +11,9 @@ from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from nhi_portal import csvsafe
 from nhi_portal.audit import PURPOSE_LABELS
 from nhi_portal.auditing.labels import action_label
-from nhi_portal.csvsafe import neutralise
 from nhi_portal.models import AccessLog, ChangeLog, RetentionPurge, SecurityEvent, User
 
 EXPORT_MAX_ROWS = 100_000
@@ -93,29 +92,27 @@ def access_log_csv(entries: QuerySet[AccessLog]) -> tuple[bytes, list[int]]:
     """UTF-8 with BOM and CRLF (opens in Excel as is); every cell neutralised against formulas.
     Returns the bytes and the entry ids in them."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     ids = []
     for entry in entries[:EXPORT_MAX_ROWS].iterator(chunk_size=2000):
         ids.append(entry.pk)
         writer.writerow(
-            neutralise(
-                [
-                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    entry.user_id,
-                    entry.user.get_username(),
-                    entry.ip_address or "",
-                    action_label(entry.action),
-                    entry.action,
-                    PURPOSE_LABELS.get(entry.purpose, entry.purpose),
-                    entry.object_type,
-                    " ".join(str(i) for i in entry.object_ids),
-                    entry.person_count,
-                    entry.path,
-                    entry.request_id,
-                    entry.content_sha256,
-                ]
-            )
+            [
+                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.user_id,
+                entry.user.get_username(),
+                entry.ip_address or "",
+                action_label(entry.action),
+                entry.action,
+                PURPOSE_LABELS.get(entry.purpose, entry.purpose),
+                entry.object_type,
+                " ".join(str(i) for i in entry.object_ids),
+                entry.person_count,
+                entry.path,
+                entry.request_id,
+                entry.content_sha256,
+            ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), ids
 

@@ -62,8 +62,8 @@ class TokenCreateView(View):
         if not may_use_api(request.user):
             messages.error(request, "あなたの役割ではAPIを使えません。")
             return redirect("account")
-        token = tokens.token_create(user=request.user, request=request)
-        return render_account(request, new_key=token.key)
+        key = tokens.token_create(user=request.user, request=request)
+        return render_account(request, new_key=key)
 
 
 class TokenRevokeView(View):

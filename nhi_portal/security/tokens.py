@@ -1,7 +1,9 @@
-"""API tokens (APIトークン): DRF's Token, one per user. A token acts as its user, so it reaches
-exactly what the user may reach in their municipality — no more. It is refused when the user is
-inactive, has no municipality, or the token is older than NHI_API_TOKEN_DAYS; users revoke it on
-their account page, administrators in the admin site (also when a user moves or is disabled).
+"""API tokens (APIトークン): django-rest-knox's AuthToken, one per user, stored as a SHA-512 digest
+only (the key is shown once and cannot be read back from the database). A token acts as its user,
+so it reaches exactly what the user may reach in their municipality — no more. It is refused when
+the user is inactive, has no municipality, or the token is older than NHI_API_TOKEN_DAYS; users
+revoke it on their account page, administrators in the admin site (also when a user moves or is
+disabled). Callers send `Authorization: Token <key>`, as before.
 
 Rate limits: the user's rate (DRF UserRateThrottle, NHI_API_RATE) once signed in; before that, one
 lower rate per client address (NHI_API_ANON_RATE) shared by anonymous calls and failed tokens, so
@@ -15,9 +17,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import get_authorization_header
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -66,8 +72,9 @@ def throttle_unauthenticated(request) -> None:
     throttle.record(request)
 
 
-def token_expires_at(token: Token):
-    return token.created + timedelta(days=settings.NHI_API_TOKEN_DAYS)
+def token_expires_at(token: AuthToken):
+    lifetime = token.created + timedelta(days=settings.NHI_API_TOKEN_DAYS)
+    return min(lifetime, token.expiry) if token.expiry else lifetime
 
 
 class PortalTokenAuthentication(TokenAuthentication):
@@ -75,7 +82,7 @@ class PortalTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header or header[0].lower() != self.authenticate_header(request).lower().encode():
             return None
         throttle = UnauthenticatedThrottle()
         if throttle.over_limit(request):
@@ -101,22 +108,35 @@ class PortalTokenAuthentication(TokenAuthentication):
         return user, token
 
 
-def token_for(user: User) -> Token | None:
-    return Token.objects.filter(user=user).first()
+class PortalTokenScheme(OpenApiAuthenticationExtension):
+    """The API schema documents `Authorization: Token <key>` as before (drf-spectacular's knox
+    extension does not match subclasses, nor keeps the scheme's name)."""
+
+    target_class = PortalTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        keyword = knox_settings.AUTH_HEADER_PREFIX
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix=keyword)
+
+
+def token_for(user: User) -> AuthToken | None:
+    return AuthToken.objects.filter(user=user).order_by("-created").first()
 
 
 @transaction.atomic
-def token_create(*, user: User, request=None) -> Token:
-    """A new token for the user; an earlier one stops working. The key is shown once."""
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
+def token_create(*, user: User, request=None) -> str:
+    """A new token for the user; an earlier one stops working. Returns the key, to be shown once:
+    only its digest is stored."""
+    AuthToken.objects.filter(user=user).delete()
+    _, key = AuthToken.objects.create(user=user, expiry=timedelta(days=settings.NHI_API_TOKEN_DAYS))
     record_event(SecurityEventKind.TOKEN_CREATED, request=request, user=user)
-    return token
+    return key
 
 
 @transaction.atomic
 def token_revoke(*, user: User, request=None, by: User | None = None) -> bool:
-    deleted, _ = Token.objects.filter(user=user).delete()
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
     if deleted:
         detail = "" if by is None or by.pk == user.pk else f"by user {by.pk}"
         record_event(SecurityEventKind.TOKEN_REVOKED, request=request, user=user, detail=detail)

@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -58,11 +58,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on every answer below (pages and API hold personal data).
+    "nhi_portal.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Oversized bodies refused from Content-Length before anything (CSRF, forms) reads them.
+    "nhi_portal.middleware.RequestSizeLimitMiddleware",
+    # The municipality wall: every query below runs in the user's municipality scope.
+    "nhi_portal.middleware.MunicipalityScopeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -149,6 +155,11 @@ INBOX_DIR = Path(env_str("NHI_INBOX_DIR", str(DATA_DIR / "inbox")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 NHI_MAX_UPLOAD_BYTES = env_int("NHI_MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1024)
+# A request's body, refused from its Content-Length before it is read (RequestSizeLimitMiddleware):
+# the upload limit plus 1 MiB for the form around it; a visitor who is not signed in sends no
+# file and at most 64 KiB. The reverse proxy's limit matches (docs/deploy.md).
+NHI_MAX_REQUEST_BYTES = NHI_MAX_UPLOAD_BYTES + 1024 * 1024
+NHI_ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
 
 # Content Security Policy (Django's built-in): no inline script or style anywhere.
 SECURE_CSP = {
@@ -221,9 +232,15 @@ NHI_AUDIT_BULK_PEOPLE = env_int("NHI_AUDIT_BULK_PEOPLE", 100, minimum=2)
 NHI_RETENTION_YEARS = env_int("NHI_RETENTION_YEARS", 5, minimum=1, maximum=30)
 NHI_RETENTION_HOUR = env_int("NHI_RETENTION_HOUR", 4, minimum=0, maximum=23)
 
-# API tokens (one per user, DRF's Token): expire after NHI_API_TOKEN_DAYS; revoked on the account
-# page or by an administrator. Unauthenticated and failed-token requests share a lower rate.
+# API tokens (one per user, django-rest-knox: only a digest is stored): expire after
+# NHI_API_TOKEN_DAYS; revoked on the account page or by an administrator. Unauthenticated and
+# failed-token requests share a lower rate.
 NHI_API_TOKEN_DAYS = env_int("NHI_API_TOKEN_DAYS", 365, minimum=1, maximum=3650)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=NHI_API_TOKEN_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call answers 401 with WWW-Authenticate: Token.
@@ -297,7 +314,13 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env_str("NHI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools log a line per page and font at INFO: the workers' logs would
+        # drown in them. Their warnings (a missing glyph, a broken image) still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Live job progress (nhi_portal.jobs) and rate limits: Redis when the real services are used,

@@ -21,6 +21,15 @@ if not USING_POSTGRES:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://…")
+if not env_str("CELERY_BROKER_URL", ""):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Production needs a Celery broker: set CELERY_BROKER_URL=redis://… "
+        "(without one, imports, matching and letters would run inside web requests)."
+    )
+# Tasks always go to the workers in production, whatever CELERY_TASK_ALWAYS_EAGER says.
+CELERY_TASK_ALWAYS_EAGER = False
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

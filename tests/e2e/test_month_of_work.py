@@ -10,8 +10,9 @@ on PostgreSQL:
 4. a clerk of another municipality signs in and sees none of it.
 
 Each test starts from the state the steps before it leave, built through the same services
-(the data: tests/e2e/office.py). Every page is checked for console errors; every screen saved to
-docs/screenshots/ (listed in its README) is checked with axe-core first."""
+(the data: tests/e2e/office.py). Every page is checked for console errors; every screen saved
+(var/screenshots/, or docs/screenshots/ with NHI_UPDATE_SCREENSHOTS=1, listed in its README) is
+checked with axe-core first."""
 
 from __future__ import annotations
 

@@ -153,10 +153,9 @@ def test_api_upload_validation_errors_are_400(clerk):
 
 
 def test_api_token_authentication(clerk):
-    from rest_framework.authtoken.models import Token
+    from tests.conftest import api_key
 
-    token = Token.objects.create(user=clerk)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_key(clerk)}")
     assert client.get("/api/batches/").status_code == 200
 
 

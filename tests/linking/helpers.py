@@ -26,3 +26,14 @@ def match(batch):
 
 def decision_of(batch, row_number: int = 1):
     return batch.isa_records.get(row_number=row_number).decision
+
+
+def export_matches(batch, out, *, user) -> None:
+    """`manage.py export_matches` on behalf of `user` into the file `out`."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "export_matches", str(batch.pk), "--out", str(out), "--user", user.username, stdout=io.StringIO()
+    )

@@ -12,7 +12,7 @@ from enrollment.linking import runs
 from enrollment.linking.review import review_confirm
 from enrollment.models import MatchChunk, MatchDecision, MatchEvent, MatchRun, ResidentStatus
 from nhi_portal.models import Job, JobStatus
-from tests.linking.helpers import decision_of, isa_batch, match, resident
+from tests.linking.helpers import decision_of, export_matches, isa_batch, match, resident
 
 pytestmark = pytest.mark.django_db
 
@@ -238,12 +238,12 @@ def test_matching_without_a_broker_leaves_its_job_finished(municipality):
     assert job.finished_at is not None and job.message.startswith("突合が完了しました")
 
 
-def test_export_matches_writes_the_documented_columns(municipality, tmp_path):
+def test_export_matches_writes_the_documented_columns(municipality, supervisor, tmp_path):
     person = resident(municipality)
     batch = isa_batch(municipality, [{}, {"name": "BUDI SANTOSO", "birth_date": date(1990, 12, 1)}])
     match(batch)
     out = tmp_path / "pred.csv"
-    call_command("export_matches", str(batch.pk), "--out", str(out), stdout=io.StringIO())
+    export_matches(batch, out, user=supervisor)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert list(rows[0]) == ["source_file", "row_number", "resident_code", "decision", "score"]
     assert [(r["row_number"], r["resident_code"], r["decision"]) for r in rows] == [

@@ -1,17 +1,19 @@
-"""Single corrections by hand (the admin's services, and its django-import-export resources):
+"""Single corrections by hand (the admin's services, and a file of corrections through batch_receive):
 a new assessment row becomes current and the earlier one stays; payments and refunds are added;
 each change is in the ChangeLog; the rules are the same as the file import's."""
 
 from datetime import date
 
 import pytest
-import tablib
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
-from nhi_portal.models import ChangeLog
+from nhi_portal.models import ChangeLog, ImportBatch
 from receipts import services
-from receipts.admin import AssessmentAdmin, AssessmentResource, PaymentAdmin, PaymentResource
+from receipts.admin import AssessmentAdmin, PaymentAdmin
 from receipts.models import Assessment, Payment
+from tests.conftest import signed_in
 from tests.receipts.helpers import HH, assess
 
 pytestmark = pytest.mark.django_db
@@ -85,30 +87,40 @@ def test_a_payment_by_hand_follows_the_sign_rules(municipality, administrator):
     assert list(Payment.objects.values_list("amount", "municipality_id")) == [(-500, municipality.pk)]
 
 
-def test_a_small_file_of_corrections_through_django_import_export(municipality, administrator):
+def test_a_small_file_of_corrections_goes_through_the_one_import_path(
+    municipality, administrator, django_capture_on_commit_callbacks
+):
     assess(municipality)
-    dataset = tablib.Dataset(
-        headers=["household_head_code", "fiscal_year", "instalment", "amount", "due_date", "note"]
-    )
-    dataset.append([HH, 2025, 3, 9_000, "2025-08-31", "更正"])
-    result = AssessmentResource().import_data(dataset, dry_run=False, raise_errors=True, user=administrator)
-    assert not result.has_errors()
+    admin = signed_in(administrator)
+    corrections = (
+        f"household_head_code,fiscal_year,instalment,amount,due_date\r\n{HH},2025,3,9000,2025-08-31\r\n"
+    ).encode()
+    url = reverse("admin:receipts_assessment_import")
+    assert "ファイルから取り込む" in admin.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(url, {"file": SimpleUploadedFile("corrections.csv", corrections)})
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get(kind="assessments", source_name="corrections.csv")
+    assert batch.municipality == municipality and batch.rows_total == 1
     assert Assessment.objects.get(instalment=3, is_current=True).amount == 9_000
-    payments = tablib.Dataset(
-        headers=[
-            "household_head_code",
-            "fiscal_year",
-            "instalment",
-            "amount",
-            "paid_date",
-            "channel",
-            "receipt_number",
-            "note",
-        ]
-    )
-    payments.append([HH, 2025, 3, 9_000, "2025-08-30", "counter", "", "窓口"])
-    result = PaymentResource().import_data(payments, dry_run=False, raise_errors=True, user=administrator)
-    assert not result.has_errors() and Payment.objects.get().municipality == municipality
+    # The same file again is recognised by its hash and changes nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(url, {"file": SimpleUploadedFile("again.csv", corrections)})
+    assert ImportBatch.objects.filter(kind="assessments").count() == 1
+    payments = (
+        "household_head_code,fiscal_year,instalment,amount,paid_date,channel,receipt_number\r\n"
+        f"{HH},2025,3,9000,2025-08-30,counter,\r\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(reverse("admin:receipts_payment_import"), {"file": SimpleUploadedFile("p.csv", payments)})
+    assert Payment.objects.get().municipality == municipality
+    # A wrong row records nothing, and the batch says which line and why.
+    wrong = f"household_head_code,fiscal_year,instalment,amount,due_date\r\n{HH},2025,3,-5,2025-08-31\r\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(url, {"file": SimpleUploadedFile("wrong.csv", wrong.encode())})
+    rejected = ImportBatch.objects.get(source_name="wrong.csv")
+    assert rejected.status == "rejected" and "2行目" in rejected.rejection_reason
+    assert Assessment.objects.get(instalment=3, is_current=True).amount == 9_000
 
 
 def test_the_admin_is_for_administrators_of_the_municipality(municipality, administrator, clerk, rf):

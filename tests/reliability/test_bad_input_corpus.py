@@ -336,10 +336,9 @@ def test_an_empty_file_among_several_is_named(clerk):
 
 
 def api_client(clerk) -> Client:
-    from rest_framework.authtoken.models import Token
+    from tests.conftest import api_key
 
-    token, _ = Token.objects.get_or_create(user=clerk)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}", raise_request_exception=False)
+    return Client(HTTP_AUTHORIZATION=f"Token {api_key(clerk)}", raise_request_exception=False)
 
 
 @pytest.mark.django_db(transaction=True)

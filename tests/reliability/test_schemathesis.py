@@ -23,7 +23,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -33,6 +32,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from tests.conftest import api_key
 from tests.intake.helpers import run_import
 from tests.receipts.helpers import assess, pay
 
@@ -81,8 +81,7 @@ def wsgi_app():
 
 
 def token_headers(user) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {api_key(user)}"}
 
 
 def served_schema(app, headers):

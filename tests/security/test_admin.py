@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from nhi_portal.admin import PortalModelAdmin
 from nhi_portal.models import AccessLog, ChangeLog, User
@@ -69,7 +69,7 @@ def test_changes_in_the_admin_are_in_the_change_log_from_what_to_what(
     administrator, clerk, other_municipality
 ):
     client = signed_in(administrator)
-    Token.objects.create(user=clerk)
+    AuthToken.objects.create(user=clerk)
     url = reverse("admin:portal_user_change", args=[clerk.pk])
     form = {
         "username": "clerk",
@@ -99,7 +99,7 @@ def test_changes_in_the_admin_are_in_the_change_log_from_what_to_what(
     entry = ChangeLog.objects.filter(field="last_name").get()
     assert entry.user == administrator and entry.municipality_id == administrator.municipality_id
     # Disabled: no token, no session goes on.
-    assert not Token.objects.filter(user=clerk).exists()
+    assert not AuthToken.objects.filter(user=clerk).exists()
     assert clerk.session_generation == 1
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from nhi_portal.models import SecurityEvent, SecurityEventKind
 from nhi_portal.security import sessions
@@ -287,32 +287,35 @@ def test_a_token_is_shown_once_acts_as_its_user_and_can_be_revoked(clerk):
     client = signed_in(clerk)
     created = client.post(reverse("account-token-create"))
     assert created.status_code == 200 and created["Cache-Control"] == "no-store"
-    key = Token.objects.get(user=clerk).key
-    assert key in created.content.decode()
+    key = created.context["new_key"]
+    assert key and key in created.content.decode()
+    # Only a digest is stored: the key itself is nowhere in the database.
+    stored = AuthToken.objects.get(user=clerk)
+    assert key not in (stored.digest, stored.token_key) and stored.token_key == key[:15]
     assert key not in client.get(reverse("account")).content.decode()  # once only
 
     api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/batches/").status_code == 200
 
     client.post(reverse("account-token-revoke"))
-    assert not Token.objects.filter(user=clerk).exists()
+    assert not AuthToken.objects.filter(user=clerk).exists()
     refused = api.get("/api/batches/")
     assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Token"
     assert kinds(clerk)[-2:] == [SecurityEventKind.TOKEN_CREATED, SecurityEventKind.TOKEN_REVOKED]
 
 
 def test_an_old_token_or_one_of_a_user_without_municipality_is_refused(clerk):
-    token = Token.objects.create(user=clerk)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token, key = AuthToken.objects.create(user=clerk)
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/batches/").status_code == 200
-    Token.objects.filter(pk=token.pk).update(
+    AuthToken.objects.filter(pk=token.pk).update(
         created=timezone.now() - timedelta(days=settings.NHI_API_TOKEN_DAYS, seconds=1)
     )
     assert api.get("/api/batches/").status_code == 401
     assert SecurityEvent.objects.filter(
         user=clerk, kind=SecurityEventKind.TOKEN_REFUSED, detail="expired"
     ).exists()
-    Token.objects.filter(pk=token.pk).update(created=timezone.now())
+    AuthToken.objects.filter(pk=token.pk).update(created=timezone.now())
     clerk.municipality = None
     clerk.save()
     assert api.get("/api/batches/").status_code == 401
@@ -322,7 +325,7 @@ def test_auditors_and_administrators_get_no_api_token(auditor):
     client = signed_in(auditor)
     assert "APIトークン" not in client.get(reverse("account")).content.decode()
     client.post(reverse("account-token-create"))
-    assert not Token.objects.filter(user=auditor).exists()
+    assert not AuthToken.objects.filter(user=auditor).exists()
 
 
 def test_failed_tokens_and_anonymous_calls_share_a_low_rate_per_address(clerk, settings):
@@ -338,11 +341,9 @@ def test_failed_tokens_and_anonymous_calls_share_a_low_rate_per_address(clerk, s
     elsewhere = Client(REMOTE_ADDR="10.0.0.9")
     assert elsewhere.get("/api/batches/").status_code == 401
     # A signed-in user has their own (higher) rate.
-    token = Token.objects.create(user=clerk)
+    _, key = AuthToken.objects.create(user=clerk)
     assert (
-        Client(HTTP_AUTHORIZATION=f"Token {token.key}", REMOTE_ADDR="10.0.0.10")
-        .get("/api/batches/")
-        .status_code
+        Client(HTTP_AUTHORIZATION=f"Token {key}", REMOTE_ADDR="10.0.0.10").get("/api/batches/").status_code
         == 200
     )
     cache.clear()

@@ -247,7 +247,7 @@ ADMIN_SAMPLE = {
     ("admin:portal_importbatch_change", "batch"): 200,
     ("admin:portal_importbatch_delete", "batch"): 403,  # read-only: deletion only by retention
     ("admin:otp_totp_totpdevice_changelist", ""): 200,
-    ("admin:authtoken_tokenproxy_changelist", ""): 200,
+    ("admin:knox_authtoken_changelist", ""): 200,
     ("admin:axes_accessattempt_changelist", ""): 200,
     ("admin:enrollment_noticesettings_changelist", ""): 200,  # notices to the immigration bureau
     ("admin:enrollment_noticesettings_add", ""): 403,  # one per municipality, and 小金井市 has it

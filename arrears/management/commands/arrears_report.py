@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from arrears import services
-from enrollment.management.commands._importing import resolve_municipality
+from nhi_portal.intake.commands import resolve_municipality
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from enrollment.management.commands._importing import import_file, resolve_municipality
+from nhi_portal.intake.commands import import_file, resolve_municipality
 from nhi_portal.models import ImportMode
 
 

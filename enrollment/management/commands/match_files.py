@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.linking import runs
 from enrollment.linking.export import HEADER, write_matches
-from enrollment.management.commands._importing import import_file, resolve_municipality
+from nhi_portal.intake.commands import import_file, resolve_municipality
 from nhi_portal.models import ImportMode
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from enrollment.cases.services import cases_open
-from enrollment.management.commands._importing import matched_batch, resolve_municipality
+from enrollment.management.commands._matched import matched_batch
 from enrollment.models import CaseIntake
+from nhi_portal.intake.commands import resolve_municipality
 
 OUTCOME_LABELS = {"opened": "ケースを開いた", "attached": "開いているケースに追加した"}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.cases import printing
-from enrollment.management.commands._importing import resolve_municipality
 from enrollment.models import CaseKind, PrintBatch
+from nhi_portal.intake.commands import resolve_municipality
 
 # --kind → the print batches to make: (kind, second).
 KINDS = {

@@ -1,4 +1,6 @@
-"""Shared by the import commands: receive a file, import it now, print the batch report."""
+"""Shared by the management commands of every app (enrollment, receipts, arrears): find the
+municipality a command works for, receive a file through `batch_receive` and import it now, print
+the batch report. Lives in the shared base so that no app imports another app's commands."""
 
 from __future__ import annotations
 
@@ -62,15 +64,3 @@ def report(command, batch: ImportBatch, *, max_issues: int = 20) -> None:
         command.stdout.write(f"  {issue.line}行目、列「{issue.column}」: 「{issue.value}」 — {issue.reason}")
     if len(issues) > max_issues:
         command.stdout.write(f"  …ほか {batch.issues.count() - max_issues}件（画面の取込詳細で確認できます）")
-
-
-def matched_batch(batch_id: int) -> ImportBatch:
-    """The import batch `batch_id`, which must have been matched (for the commands that read its decisions)."""
-    batch = ImportBatch.objects.filter(pk=batch_id).select_related("municipality").first()
-    if batch is None:
-        raise CommandError(f"取込番号 {batch_id} はありません。")
-    if not hasattr(batch, "match_run"):
-        raise CommandError(
-            f"取込番号 {batch.pk} はまだ突合されていません（manage.py match_batch {batch.pk}）。"
-        )
-    return batch
