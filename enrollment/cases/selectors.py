@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from enrollment.models import (
     CaseEvent,
+    CloseReason,
     CaseIntake,
     CaseKind,
     CaseState,
@@ -723,3 +724,13 @@ def batch_case_summary(*, batch) -> BatchCaseSummary:
     return BatchCaseSummary(
         opened=opened, attached=attached, skipped=skipped, waiting_intake=waiting, pending_review=pending
     )
+
+
+def waiting_for_core_system(cases, *, insured_now: bool) -> ReminderCase | None:
+    """The ex officio withdrawal handed to the NHI core system (基幹系) that the ledger does not show
+    yet: the case is closed by the export, but until the core system processes it and the next
+    ledger import shows the loss, the person is still 加入中 there. The person page says so."""
+    if not insured_now:
+        return None
+    exported = [c for c in cases if c.close_reason == CloseReason.EX_OFFICIO and c.export_id]
+    return max(exported, key=lambda c: c.closed_at or c.opened_at, default=None)
