@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from enrollment.models import (
     CaseEvent,
-    CloseReason,
     CaseIntake,
     CaseKind,
     CaseState,
+    CloseReason,
     ExOfficioExport,
     IsaRecord,
     Letter,
