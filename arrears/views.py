@@ -282,6 +282,13 @@ class LinkageApproveView(PortalPermissionRequiredMixin, View):
 
     def post(self, request, pk: int):
         export = _export_or_404(request.user, pk)
+        if request.POST.get("acknowledged") != "yes":
+            # A file for another agency: the ticked box is the deliberate confirmation.
+            messages.error(
+                request,
+                "承認していません。対象者と除外の理由を確かめ、確認欄にチェックを入れてから承認してください。",
+            )
+            return redirect("linkage-detail", pk=export.pk)
         try:
             services.linkage_approve(export=export, user=request.user)
         except services.ArrearsRefused as refusal:

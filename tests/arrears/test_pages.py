@@ -114,8 +114,13 @@ def test_the_linkage_export_from_preview_to_download(
     assert clerk_client.post(reverse("linkage-approve", args=[export.pk])).status_code == 403
     page = supervisor_client.get(reverse("linkage-detail", args=[export.pk])).content.decode()
     assert "承認してファイルを作成する" in page
+    assert "data-shortcut=" not in page[page.index("承認する前に確認してください") :]  # no key approves
+    unticked = supervisor_client.post(reverse("linkage-approve", args=[export.pk]), follow=True)
+    assert "確認欄にチェックを入れてから承認してください" in unticked.content.decode()
+    export.refresh_from_db()
+    assert export.status == ExportStatus.PREVIEWED and export.approved_by is None
     with django_capture_on_commit_callbacks(execute=True):
-        supervisor_client.post(reverse("linkage-approve", args=[export.pk]))
+        supervisor_client.post(reverse("linkage-approve", args=[export.pk]), {"acknowledged": "yes"})
     export.refresh_from_db()
     assert export.status == ExportStatus.PRODUCED and export.approved_by == supervisor
     download = clerk_client.get(reverse("linkage-download", args=[export.pk]))
