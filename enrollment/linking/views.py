@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from enrollment import selectors
 from enrollment.linking import forms, runs
 from enrollment.linking.diff import differs
+from enrollment.linking.earlier import earlier_not_resident, earlier_not_resident_month
 from enrollment.linking.matcher import REMEMBERED_REASONS
 from enrollment.linking.review import (
     ReviewRefused,
@@ -231,7 +232,9 @@ class ReviewQueueView(PortalPermissionRequiredMixin, ListView):
     def get_queryset(self):
         self.form = forms.QueueFilterForm(self.request.GET or None)
         self.filters = self.form.filters()
-        return selectors.review_queue(user=self.request.user, **self.filters)
+        return selectors.review_queue(user=self.request.user, **self.filters).annotate(
+            earlier_not_resident_month=earlier_not_resident_month()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -306,6 +309,7 @@ def render_item(
         "form": form or forms.ReviewNoteForm(),
         "refused": refused,
         "choice": choice,
+        "earlier": earlier_not_resident([decision]).get(decision.pk),
         "search_form": forms.ResidentSearchForm(),
     }
     template = (

@@ -503,3 +503,58 @@ def test_the_batch_page_shows_each_records_decision_without_a_query_per_record(
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = page(clerk_client.get(reverse("batch-detail", args=[large.pk])))
     assert html.count("審査待ち</span>") == 4
+
+
+# An earlier "not resident here" --------------------------------------------------------------
+
+
+def test_not_resident_is_remembered_and_shown_when_the_person_comes_back(municipality, supervisor):
+    """Issue 15 item 3: the same person in next month's file, after a "not resident" decision,
+    comes with that decision on the queue and on the review page; another person does not."""
+    batch, _ = twins_batch(municipality, NAMES[:2])
+    supervisor.first_name, supervisor.last_name = "健一", "鈴木"
+    supervisor.save()
+    before = decision_of(batch, 1)
+    review_not_resident(decision=before, user=supervisor, note="市外在住を確認")
+    later = isa_batch(
+        municipality,
+        [
+            {"name": NAMES[0], "birth_date": date(1990, 1, 10), "address": "東京都小金井市本町1丁目2番3号"},
+            {"name": NAMES[1], "birth_date": date(1991, 2, 11), "address": "東京都小金井市本町1丁目2番3号"},
+        ],
+        month=date(2026, 11, 1),
+    )
+    match(later)
+    again, other = decision_of(later, 1), decision_of(later, 2)
+    assert again.status == other.status == LinkStatus.PENDING_REVIEW
+    client = signed_in(supervisor)
+
+    queue_html = page(client.get(reverse("review-queue") + "?month=2026-11"))
+    assert queue_html.count("前回「住民でない」（2026年10月）") == 1
+    rows = queue_html[queue_html.index("<tbody>") :].split("</tr>")
+    tagged = [row for row in rows if "前回「住民でない」" in row]
+    assert len(tagged) == 1 and item_url(again) in tagged[0]
+
+    html = page(client.get(item_url(again)))
+    assert "以前に「住民でない」と判断された人です" in html
+    notice = html[html.index('id="earlier-not-resident"') :]
+    assert "2026年10月" in notice and supervisor.get_full_name() in notice and "市外在住を確認" in notice
+    assert reverse("isa-record", args=[before.isa_record_id]) in notice
+    assert "以前に「住民でない」" not in page(client.get(item_url(other)))
+
+
+def test_the_queue_states_the_rule_it_applies(queue, supervisor_client, settings):
+    """Issue 15 item 11: every condition of an automatic match is on the page, with the figures
+    the engine uses (a record lacking any one of them waits here)."""
+    html = page(supervisor_client.get(reverse("review-queue")))
+    rule = html[html.index('id="review-rule"') : html.index("</section>", html.index('id="review-rule"'))]
+    auto, review, margin = (
+        settings.NHI_MATCH_AUTO_THRESHOLD,
+        settings.NHI_MATCH_REVIEW_THRESHOLD,
+        settings.NHI_MATCH_CLOSE_MARGIN,
+    )
+    assert "<strong>すべて</strong>に当たるときだけ" in rule
+    assert f"点数が{auto}点以上" in rule and f"2位の候補より{margin}点以上高い" in rule
+    assert "氏名（英字）・生年月日・性別が同じ住民がほかにいない" in rule
+    assert "読めなかった値がない" in rule and "住所に頼らずに一致" in rule
+    assert f"{review}点未満は「該当なし」" in rule and "年金一覧" in html
