@@ -549,9 +549,12 @@ def test_the_queue_states_the_rule_it_applies(queue, supervisor_client, settings
     html = page(supervisor_client.get(reverse("review-queue")))
     rule = html[html.index('id="review-rule"') : html.index("</section>", html.index('id="review-rule"'))]
     auto, review, margin = (
-        settings.NHI_MATCH_AUTO_THRESHOLD,
-        settings.NHI_MATCH_REVIEW_THRESHOLD,
-        settings.NHI_MATCH_CLOSE_MARGIN,
+        f"{value:g}"
+        for value in (
+            settings.NHI_MATCH_AUTO_THRESHOLD,
+            settings.NHI_MATCH_REVIEW_THRESHOLD,
+            settings.NHI_MATCH_CLOSE_MARGIN,
+        )
     )
     assert "<strong>すべて</strong>に当たるときだけ" in rule
     assert f"点数が{auto}点以上" in rule and f"2位の候補より{margin}点以上高い" in rule
