@@ -40,3 +40,8 @@ class EnrollmentConfig(AppConfig):
         from enrollment.reports import dashboard
 
         dashboard.register()
+
+        from enrollment.audit_lookup import person_ids
+        from nhi_portal.auditing.people import register_person_lookup
+
+        register_person_lookup(person_ids)
