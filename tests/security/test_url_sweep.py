@@ -169,6 +169,10 @@ TABLE: dict[str, Expect] = {
     "linkage-new": page(("view_arrears", "export_data"), GET=200, POST=200),
     "linkage-detail": page("view_arrears", "linkage_produced", GET=200),
     # Approved by the supervisor (the clerk prepared it): the job is created, back to the detail.
+    # everyone with the arrears pages reads the settings; only supervisors change them
+    "linkage-settings": page(
+        "view_arrears", GET=200, POST=200, persona={"clerk": {"POST": 403}, "other": {"POST": 403}}
+    ),
     "linkage-approve": page(("view_arrears", "approve_exports"), "linkage_previewed", POST=302),
     "linkage-withdraw": page(("view_arrears", "export_data"), "linkage_previewed", POST=302),
     "linkage-verify": page(("view_arrears", "approve_exports"), "linkage_produced", POST=302),
