@@ -240,7 +240,10 @@ def test_the_settings_the_access_log_by_person_the_error_page_and_the_admin(brow
     pham = office.resident(PHAM_VAN_LONG)
     sign_in(browser, "tanaka")
     browser.open(reverse("person-detail", args=[pham.pk]))  # a read the auditor will find
-    browser.open("/cases/999999/")
+    browser.driver.get(browser.base_url + "/cases/999999/")
+    logged = [e["message"] for e in browser.driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert all("status of 404" in line for line in logged), logged  # the refusal itself, nothing else
+    browser.settle()
     assert "ページが見つかりません" in browser.text("main") and "ダッシュボードに戻る" in browser.text("main")
     browser.screen("29-not-found")
     sign_out(browser)
