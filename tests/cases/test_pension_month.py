@@ -172,6 +172,7 @@ def test_the_export_names_the_loss_date_and_the_approver_and_the_person_waits_fo
     client.post(reverse("case-propose", args=[case.pk]), {"loss_date": "2026-09-01", "note": "年金WMで確認"})
     confirm = client.get(reverse("case-propose-confirm", args=[case.pk])).content.decode()
     assert "資格喪失年月日" in confirm and "2026-09-01" in confirm
+    assert "data-shortcut=" not in confirm[confirm.index("confirm-panel") :]  # no key decides
     client.post(reverse("case-propose-confirm", args=[case.pk]))
     case.refresh_from_db()
     assert (case.state, case.loss_date) == (CaseState.EX_OFFICIO_PROPOSED, LOST_ON)
@@ -251,3 +252,20 @@ def test_a_return_date_before_the_sending_date_is_refused_on_the_form_with_the_v
     assert f'value="{early}"' in html and "宛所不明" in html
     letter.refresh_from_db()
     assert letter.status == LetterStatus.SENT
+
+
+def test_the_nightly_batch_takes_a_pension_list_from_the_inbox_to_a_case(municipality, settings, tmp_path):
+    from enrollment.cases.nightly import cases_step
+    from nhi_portal.nightly import sweep_inbox
+
+    settings.INBOX_DIR = tmp_path
+    person = the_person(municipality, insured=True)
+    folder = tmp_path / municipality.lg_code / "pension_cat13_lost"
+    folder.mkdir(parents=True)
+    (folder / "nenkin_202610.csv").write_bytes(pension_bytes(ROW))
+    run = nightly_create(municipality=municipality)
+    assert "取込 1件" in sweep_inbox(run=run)
+    match_step(run=run)
+    assert "ケース作成 1件" in cases_step(run=run)
+    case = ReminderCase.objects.get(resident=person)
+    assert (case.kind, case.source) == (CaseKind.WITHDRAWAL, "pension_cat13")
