@@ -566,7 +566,7 @@ class ExOfficioConfirmView(PortalPermissionRequiredMixin, TemplateView):
         items = [
             ("出力する件数", f"{len(waiting)}件"),
             ("形式", "CSV（UTF-8、BOM付き、CRLF）"),
-            ("出力者", self.request.user.get_username()),
+            ("出力者", services.staff_name(self.request.user)),
         ]
         if waiting:
             first = timezone.localtime(waiting[0].approved_at)
