@@ -72,19 +72,46 @@ class LinkageExportForm(forms.Form):
     as_of = forms.DateField(
         label=_("基準日"), widget=DateInput(), help_text=_("この日に納期限を過ぎている未納を対象にします。")
     )
-    min_months = forms.IntegerField(
-        label=_("滞納月数の下限"),
-        min_value=1,
-        max_value=120,
-        initial=1,
-        help_text=_("最も古い未納の納期限からの月数。"),
-    )
-    min_amount = forms.IntegerField(
-        label=_("未納額の下限（円）"), min_value=1, max_value=10_000_000, initial=1
-    )
     layout_version = forms.ChoiceField(
         label=_("レイアウト"), choices=[(v, layout.label) for v, layout in LAYOUTS.items()], initial="v1"
     )
 
     def clean_as_of(self):
         return _not_future(self.cleaned_data["as_of"])
+
+
+class LinkageSettingsForm(forms.Form):
+    """連携の設定 (supervisors): thresholds and who in a household is flagged."""
+
+    min_months = forms.IntegerField(
+        label=_("滞納月数の下限"),
+        min_value=1,
+        max_value=60,
+        help_text=_("最も古い未納の納期限の月から数えて、この月数以上の人だけを連携します（標準 3か月）。"),
+        error_messages={
+            "required": _("滞納月数の下限を入力してください。"),
+            "min_value": _("1か月以上にしてください。"),
+        },
+    )
+    min_amount = forms.IntegerField(
+        label=_("未納額の下限（円）"),
+        min_value=1,
+        max_value=10_000_000,
+        help_text=_("未納額の合計がこの額以上の人だけを連携します（標準 10,000円）。"),
+        error_messages={
+            "required": _("未納額の下限を入力してください。"),
+            "min_value": _("1円以上にしてください。"),
+        },
+    )
+    flag_adult_members = forms.BooleanField(
+        label=_("世帯主以外の成年の世帯員も連携する"),
+        required=False,
+        help_text=_(
+            "保険料の納付義務は世帯主にあります。世帯員は、自分が払うべき立場にない未納で連携されます。"
+        ),
+    )
+    flag_minors = forms.BooleanField(
+        label=_("未成年（18歳未満）の世帯員も連携する"),
+        required=False,
+        help_text=_("標準は連携しません。子どもが親の未納で在留審査に不利になることを避けるためです。"),
+    )

@@ -163,3 +163,34 @@ class LinkageExportLine(models.Model):
         from arrears.rules import REASON_TEXT
 
         return REASON_TEXT.get(self.reason, self.reason)
+
+
+class LinkageSettings(models.Model):
+    """The office's arrears-linkage policy (滞納情報の連携の設定), set by a supervisor: the thresholds
+    below which nobody is flagged, and who in a household with arrears is flagged. A municipality
+    without a row uses the defaults (`LinkageSettings.defaults_for`). Changes go to the change log."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.PROTECT, related_name="+")
+    min_months = models.PositiveSmallIntegerField(_("滞納月数の下限"), default=3)
+    min_amount = models.PositiveIntegerField(_("未納額の下限（円）"), default=10_000)
+    flag_adult_members = models.BooleanField(_("成年の世帯員も連携する"), default=True)
+    flag_minors = models.BooleanField(_("未成年の世帯員も連携する"), default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新日時"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("滞納情報の連携の設定")
+        verbose_name_plural = _("滞納情報の連携の設定")
+
+    def __str__(self) -> str:
+        return f"連携の設定 {self.municipality_id}"
+
+    @classmethod
+    def defaults_for(cls, municipality_id: int) -> LinkageSettings:
+        """The municipality's settings, or the defaults (not saved) when none were set."""
+        found = cls.objects.for_municipality(municipality_id).first()
+        return found or cls(municipality_id=municipality_id)

@@ -170,6 +170,8 @@ class Reason:
     NOT_INSURED_IN_YEAR = "X2"
     BELOW_THRESHOLD = "X3"
     AGREEMENT_HONOURED = "X4"
+    MEMBER_NOT_FLAGGED = "X5"  # the office's policy: household members other than the head
+    MINOR_NOT_FLAGGED = "X6"  # the office's policy: members under the age of majority
 
 
 REASON_TEXT = {
@@ -180,8 +182,16 @@ REASON_TEXT = {
     Reason.NOT_INSURED_IN_YEAR: "未納のある年度に、その世帯の国保被保険者ではありませんでした",
     Reason.BELOW_THRESHOLD: "未納の月数または金額が出力の基準に達していません",
     Reason.AGREEMENT_HONOURED: "分納誓約を守って納付中です（未納はすべて誓約の対象）",
+    Reason.MEMBER_NOT_FLAGGED: "世帯主ではありません（世帯員は連携しない設定）",
+    Reason.MINOR_NOT_FLAGGED: "未成年の世帯員です（未成年は連携しない設定）",
 }
 FLAG_ORDER = (Reason.AGREEMENT_BROKEN, Reason.ARREARS_AFTER_AGREEMENT, Reason.ARREARS)
+
+
+# Who is flagged for a household's arrears (連携の対象とする人): the household head owes the
+# premium (NHI Act art. 76: 世帯主が納付義務者) and is always flagged; adult members and minors
+# only when the office's setting says so (arrears.models.LinkageSettings; minors never by default).
+ADULT_AGE = 18  # 成年年齢 (Civil Code art. 4, since 2022-04-01)
 
 
 @dataclass(frozen=True)
@@ -189,9 +199,14 @@ class LinkageParameters:
     as_of: date
     min_months: int = 1
     min_amount: int = 1
+    flag_adult_members: bool = True
+    flag_minors: bool = True  # the settings' default is False; True reproduces exports made before
 
     def as_json(self) -> dict:
-        return {"as_of": self.as_of.isoformat(), "min_months": self.min_months, "min_amount": self.min_amount}
+        return {
+            "as_of": self.as_of.isoformat(), "min_months": self.min_months, "min_amount": self.min_amount,
+            "flag_adult_members": self.flag_adult_members, "flag_minors": self.flag_minors,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,14 @@ class PersonFacts:
     nationality: str
     is_resident: bool  # in the register as 在住
     periods: tuple[MembershipPeriod, ...]
+    birth_date: date | None = None
+
+    def is_minor_on(self, day: date) -> bool:
+        if self.birth_date is None:
+            return False
+        born = self.birth_date
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age < ADULT_AGE
 
     @property
     def is_foreign(self) -> bool:
@@ -262,7 +285,10 @@ def linkage_decision(
 
     1. Only the instalments of fiscal years in which the person was insured in that household count.
     2. Not in the register as resident → excluded. No counted instalment → excluded.
-    3. Below the months/amount thresholds → excluded.
+    3. The office's policy of who is flagged: only instalments of households the person heads
+       count, plus — when the setting allows — those of households they are an adult member of,
+       and (never by default) a minor member of. Nothing left → excluded (X5 member, X6 minor).
+       Below the months/amount thresholds → excluded.
     4. A household with an honoured agreement (分納誓約) made after the instalment fell due, and
        still running: that instalment is excused. All excused → excluded; a broken agreement →
        flagged as such; an instalment that fell due after the agreement → flagged.
@@ -283,6 +309,13 @@ def linkage_decision(
         return LinkageDecision(False, Reason.NOT_RESIDENT, counted, as_of)
     if not counted:
         return LinkageDecision(False, Reason.NOT_INSURED_IN_YEAR, counted, as_of)
+    minor = person.is_minor_on(as_of)
+    member_allowed = params.flag_minors if minor else params.flag_adult_members
+    allowed = tuple(o for o in counted if o.household_head_code == person.resident_code or member_allowed)
+    if not allowed:
+        reason = Reason.MINOR_NOT_FLAGGED if minor else Reason.MEMBER_NOT_FLAGGED
+        return LinkageDecision(False, reason, counted, as_of)
+    counted = allowed
     probe = LinkageDecision(True, Reason.ARREARS, counted, as_of)
     if probe.months < params.min_months or probe.overdue_amount < params.min_amount:
         return LinkageDecision(False, Reason.BELOW_THRESHOLD, counted, as_of)

@@ -223,6 +223,7 @@ def linkage_decisions(*, municipality_id: int, params: LinkageParameters) -> lis
             resident.nationality,
             resident.status == ResidentStatus.RESIDENT,
             tuple(periods[resident.resident_code]),
+            resident.birth_date,
         )
         decision = rules.linkage_decision(facts, by_household, agreements_by_household, params)
         if decision is not None:

@@ -28,6 +28,7 @@ from arrears.models import (
 from arrears.rules import LinkageParameters
 from nhi_portal import csvsafe, jobs
 from nhi_portal.access import has_portal_permission
+from nhi_portal.changelog import diff, log_change, snapshot
 from nhi_portal.models import JobKind
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,12 @@ def linkage_preview(
 def parameters_of(export: LinkageExport) -> LinkageParameters:
     data = export.parameters
     return LinkageParameters(
-        date.fromisoformat(data["as_of"]), int(data["min_months"]), int(data["min_amount"])
+        date.fromisoformat(data["as_of"]),
+        int(data["min_months"]),
+        int(data["min_amount"]),
+        # Exports made before the policy setting flagged everyone: they are reproduced as made.
+        bool(data.get("flag_adult_members", True)),
+        bool(data.get("flag_minors", True)),
     )
 
 
@@ -371,4 +377,41 @@ def arrears_report(*, municipality_id: int, as_of: date) -> tuple[bytes, list[se
     return csv_bytes(ARREARS_REPORT_HEADER, lines), rows
 
 
-# --- agreements from a file (migration from the core system, the demo) ---------------------------
+# --- the linkage settings -----------------------------------------------------------------------
+
+SETTING_FIELDS = ("min_months", "min_amount", "flag_adult_members", "flag_minors")
+
+
+@transaction.atomic
+def linkage_settings_update(
+    *, user, min_months: int, min_amount: int, flag_adult_members: bool, flag_minors: bool
+):
+    """A supervisor sets the office's linkage policy; every changed value goes to the change log."""
+    from arrears.models import LinkageSettings
+
+    if not has_portal_permission(user, "approve_exports"):
+        raise ArrearsRefused("連携の設定を変えられるのは監督者だけです。")
+    current = LinkageSettings.objects.for_municipality(
+        user.municipality_id
+    ).select_for_update().first() or LinkageSettings(municipality_id=user.municipality_id)
+    before = snapshot(current, SETTING_FIELDS) if current.pk else {}
+    current.min_months, current.min_amount = min_months, min_amount
+    current.flag_adult_members, current.flag_minors = flag_adult_members, flag_minors
+    current.updated_by, current.updated_at = user, timezone.now()
+    created = current.pk is None
+    current.save()
+    changes = diff(before, snapshot(current, SETTING_FIELDS))
+    if changes:
+        log_change(user=user, action="create" if created else "update", instance=current, changes=changes)
+    logger.info("linkage settings of municipality %s changed by user %s", user.municipality_id, user.pk)
+    return current
+
+
+def linkage_parameters(*, municipality_id: int, as_of: date) -> LinkageParameters:
+    """The parameters of a new export: the date, with the office's settings."""
+    from arrears.models import LinkageSettings
+
+    current = LinkageSettings.defaults_for(municipality_id)
+    return LinkageParameters(
+        as_of, current.min_months, current.min_amount, current.flag_adult_members, current.flag_minors
+    )

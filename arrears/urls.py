@@ -12,6 +12,7 @@ urlpatterns = [
     path("agreements/<int:pk>/cancel/", views.AgreementCancelView.as_view(), name="agreement-cancel"),
     path("linkage/", views.LinkageListView.as_view(), name="linkage-list"),
     path("linkage/new/", views.LinkageNewView.as_view(), name="linkage-new"),
+    path("linkage/settings/", views.LinkageSettingsView.as_view(), name="linkage-settings"),
     path("linkage/<int:pk>/", views.LinkageDetailView.as_view(), name="linkage-detail"),
     path("linkage/<int:pk>/approve/", views.LinkageApproveView.as_view(), name="linkage-approve"),
     path("linkage/<int:pk>/withdraw/", views.LinkageWithdrawView.as_view(), name="linkage-withdraw"),

@@ -7,6 +7,7 @@ access-log entry, and every CSV is recorded with its SHA-256."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
@@ -15,9 +16,15 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from arrears import rate_charts, selectors, services
-from arrears.forms import AgreementCancelForm, AgreementForm, ArrearsFilterForm, AsOfForm, LinkageExportForm
-from arrears.models import ExportStatus, InstalmentAgreement, LineDecision, LinkageExport
-from arrears.rules import LinkageParameters
+from arrears.forms import (
+    AgreementCancelForm,
+    AgreementForm,
+    ArrearsFilterForm,
+    AsOfForm,
+    LinkageExportForm,
+    LinkageSettingsForm,
+)
+from arrears.models import ExportStatus, InstalmentAgreement, LineDecision, LinkageExport, LinkageSettings
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
 from nhi_portal.listing import AccessLoggedListMixin
@@ -209,14 +216,21 @@ class LinkageNewView(PortalPermissionRequiredMixin, FormView):
     form_class = LinkageExportForm
 
     def get_initial(self):
-        return {"as_of": timezone.localdate(), "min_months": 1, "min_amount": 1, "layout_version": "v1"}
+        return {"as_of": timezone.localdate(), "layout_version": "v1"}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(nav_section="arrears", **kwargs)
+        return super().get_context_data(
+            nav_section="arrears",
+            settings=LinkageSettings.defaults_for(self.request.user.municipality_id),
+            can_set=has_portal_permission(self.request.user, "approve_exports"),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         data = form.cleaned_data
-        params = LinkageParameters(data["as_of"], data["min_months"], data["min_amount"])
+        params = services.linkage_parameters(
+            municipality_id=self.request.user.municipality_id, as_of=data["as_of"]
+        )
         try:
             export = services.linkage_preview(
                 user=self.request.user, params=params, layout_version=data["layout_version"]
@@ -280,6 +294,13 @@ class LinkageApproveView(PortalPermissionRequiredMixin, View):
 
     def post(self, request, pk: int):
         export = _export_or_404(request.user, pk)
+        if request.POST.get("acknowledged") != "yes":
+            # A file for another agency: the ticked box is the deliberate confirmation.
+            messages.error(
+                request,
+                "承認していません。対象者と除外の理由を確かめ、確認欄にチェックを入れてから承認してください。",
+            )
+            return redirect("linkage-detail", pk=export.pk)
         try:
             services.linkage_approve(export=export, user=request.user)
         except services.ArrearsRefused as refusal:
@@ -413,3 +434,40 @@ class CollectionRateCsvView(PortalPermissionRequiredMixin, View):
         log_export(request, action="download_collection_rates", purpose=Purpose.ARREARS, object_type="municipality",
                    ids=[], content=data)  # fmt: skip
         return _csv_response(data, f"collection_rates_{today:%Y%m%d}.csv")
+
+
+class LinkageSettingsView(PortalPermissionRequiredMixin, FormView):
+    """連携の設定: the thresholds and who is flagged, with the legal basis and the consequence,
+    set by a supervisor; everyone who prepares exports may read it."""
+
+    permission_required = "view_arrears"
+    template_name = "arrears/linkage_settings.html"
+    form_class = LinkageSettingsForm
+
+    def get_initial(self):
+        current = LinkageSettings.defaults_for(self.request.user.municipality_id)
+        return {name: getattr(current, name) for name in services.SETTING_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            nav_section="arrears",
+            current=LinkageSettings.defaults_for(user.municipality_id),
+            defaults=LinkageSettings(),
+            can_set=has_portal_permission(user, "approve_exports"),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not has_portal_permission(request.user, "approve_exports"):
+            raise PermissionDenied("連携の設定を変えられるのは監督者だけです。")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.linkage_settings_update(user=self.request.user, **form.cleaned_data)
+        except services.ArrearsRefused as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        messages.success(self.request, "連携の設定を保存しました。次に作成する連携出力から使われます。")
+        return redirect("linkage-settings")

@@ -47,3 +47,8 @@ class EnrollmentConfig(AppConfig):
         from nhi_portal.retention import register_purge
 
         register_purge("immigration_notices", purge_expired_notices)
+
+        from enrollment.audit_lookup import person_ids
+        from nhi_portal.auditing.people import register_person_lookup
+
+        register_person_lookup(person_ids)

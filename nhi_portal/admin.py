@@ -389,13 +389,34 @@ def _replace(model, admin_class=None) -> None:
 
 
 class TotpDeviceAdmin(PortalModelAdmin):
-    """認証アプリ: administrators see their staff's devices and may delete one (a lost phone)."""
+    """認証アプリ: administrators see their staff's devices and may delete one (a lost phone).
+    django-otp's field names are English literals: Japanese columns by display functions."""
 
     municipality_lookup = "user__municipality"
     deletable = True
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_display = ["staff", "device_name", "is_confirmed", "created", "last_used"]
+    fields = list_display
     readonly_fields = fields
+
+    @admin.display(description="職員", ordering="user__username")
+    def staff(self, obj):
+        return obj.user
+
+    @admin.display(description="名前")
+    def device_name(self, obj):
+        return obj.name
+
+    @admin.display(description="設定済み", boolean=True)
+    def is_confirmed(self, obj):
+        return obj.confirmed
+
+    @admin.display(description="登録日時", ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description="最後に使った日時", ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -436,6 +457,14 @@ class LockoutAdmin(PortalModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+
+# Japanese names for the third-party apps and models the admin lists. Their own names are English
+# literals, not translatable; only the display names are set (Meta.original_attrs, which the
+# migrations read, is left alone, so no migration of those apps follows).
+for label, name in (("otp_totp", "二要素認証"), ("axes", "ログインの制限"), ("authtoken", "APIトークン")):
+    if apps.is_installed(label) or label in apps.app_configs:
+        apps.get_app_config(label).verbose_name = name
+TOTPDevice._meta.verbose_name = TOTPDevice._meta.verbose_name_plural = "認証アプリ（TOTP）"
 
 _replace(TOTPDevice, TotpDeviceAdmin)
 _replace(AuthToken, ApiTokenAdmin)

@@ -245,7 +245,7 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["municipality", "at"]), models.Index(fields=["user", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.user_id} {self.action}"  # JST
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -492,7 +492,7 @@ class ChangeLog(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.model}#{self.object_id} {self.action} {self.field}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.model}#{self.object_id} {self.action} {self.field}"
 
 
 class SecurityEventKind(models.TextChoices):
@@ -538,7 +538,7 @@ class SecurityEvent(AppendOnlyModel):
         indexes = [models.Index(fields=["municipality", "at"], name="securityevent_municipality_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.kind}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.username} {self.kind}"
 
 
 class RetentionPurge(AppendOnlyModel):
@@ -564,4 +564,4 @@ class RetentionPurge(AppendOnlyModel):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d} {self.municipality_id} {self.cutoff}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d} {self.municipality_id} {self.cutoff}"

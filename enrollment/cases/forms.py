@@ -87,6 +87,18 @@ class CloseForm(CaseActionForm):
 
 
 class ProposeForm(CaseActionForm):
+    loss_date = forms.DateField(
+        label=_("資格喪失年月日"),
+        required=False,  # blank: the pension list's date (the view fills it in, or asks for it)
+        help_text=_(
+            "被用者保険の被保険者になった日（年金の一覧の資格喪失年月日）。年金WMで確かめてください。例: 2026-10-01"
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("資格喪失年月日を入力してください。"),
+            "invalid": _("資格喪失年月日は 2026-10-01 の形で入力してください。"),
+        },
+    )
     note = _note(
         _("確認した内容（任意）"),
         help_text=format_lazy("{} {}", _("例: 年金WMで第2号被保険者を確認。"), NOTE_HINT),

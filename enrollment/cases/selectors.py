@@ -16,6 +16,7 @@ from enrollment.models import (
     CaseIntake,
     CaseKind,
     CaseState,
+    CloseReason,
     ExOfficioExport,
     IsaRecord,
     Letter,
@@ -629,3 +630,78 @@ def person_search(*, user, q: str = "", birth_date=None, limit: int = 50) -> lis
     from enrollment.selectors import resident_search
 
     return list(resident_search(user=user, q=q, birth_date=birth_date, limit=limit))
+
+
+# A batch's way into cases ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchCaseSummary:
+    """What became of one matched batch's records for cases (shown under its matching result):
+    decided and taken in (a case opened, attached, or no case and why), decided but not taken in
+    yet, and still waiting for the supervisor's review."""
+
+    opened: int
+    attached: int
+    skipped: dict[str, int]  # skip reason label → count
+    waiting_intake: int  # decided (linked or not resident), not yet taken in
+    pending_review: int
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def taken_in(self) -> int:
+        return self.opened + self.attached + self.skipped_total
+
+
+def batch_case_summary(*, batch) -> BatchCaseSummary:
+    """Two queries: the decisions by status (and whether taken in), the intakes by outcome."""
+    from django.db.models import Exists, OuterRef
+
+    decisions = (
+        MatchDecision.objects.for_municipality(batch.municipality_id)
+        .filter(batch=batch)
+        .annotate(taken=Exists(CaseIntake.objects.filter(isa_record_id=OuterRef("isa_record_id"))))
+        .values_list("status", "taken")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    waiting = pending = 0
+    for status, taken, n in decisions:
+        if status == "pending_review":
+            pending += n
+        elif not taken:
+            waiting += n
+    intakes = (
+        CaseIntake.objects.for_municipality(batch.municipality_id)
+        .filter(isa_record__batch_id=batch.pk)
+        .values_list("outcome", "skip_reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    opened = attached = 0
+    skipped: dict[str, int] = {}
+    reasons = dict(CaseIntake.SkipReason.choices)
+    for outcome, reason, n in intakes:
+        if outcome == CaseIntake.Outcome.OPENED:
+            opened += n
+        elif outcome == CaseIntake.Outcome.ATTACHED:
+            attached += n
+        else:
+            label = str(reasons.get(reason, reason))
+            skipped[label] = skipped.get(label, 0) + n
+    return BatchCaseSummary(
+        opened=opened, attached=attached, skipped=skipped, waiting_intake=waiting, pending_review=pending
+    )
+
+
+def waiting_for_core_system(cases, *, insured_now: bool) -> ReminderCase | None:
+    """The ex officio withdrawal handed to the NHI core system (基幹系) that the ledger does not show
+    yet: the case is closed by the export, but until the core system processes it and the next
+    ledger import shows the loss, the person is still 加入中 there. The person page says so."""
+    if not insured_now:
+        return None
+    exported = [c for c in cases if c.close_reason == CloseReason.EX_OFFICIO and c.export_id]
+    return max(exported, key=lambda c: c.closed_at or c.opened_at, default=None)

@@ -302,17 +302,53 @@ def ex_officio_refusal(case: ReminderCase, today: date) -> str | None:
     return None
 
 
+def pension_loss_date(case: ReminderCase) -> date | None:
+    """The date the pension list gives for the person's change of category (for a withdrawal case:
+    the day they became an employee insured, category 2), from the newest list that fed the case.
+    The clerk proposing ex officio withdrawal starts from it as the loss date (資格喪失年月日)."""
+    return (
+        CaseIntake.objects.filter(case=case, isa_record__annex=Annex.PENSION_CAT13_LOST)
+        .exclude(isa_record__event_date__isnull=True)
+        .order_by("-isa_record__event_date")
+        .values_list("isa_record__event_date", flat=True)
+        .first()
+    )
+
+
+def loss_date_refusal(case: ReminderCase, loss_date: date | None, today: date) -> str | None:
+    """Why this loss date cannot be used (None = it can)."""
+    if loss_date is None:
+        return "資格喪失年月日を入力してください（年金の一覧の資格喪失年月日、または年金WMで確認した日）。"
+    if loss_date > today:
+        return "資格喪失年月日に未来の日付は入力できません。"
+    acquired = (
+        NhiMembership.objects.for_municipality(case.municipality_id)
+        .filter(resident_code=case.resident.resident_code, lost_date__isnull=True)
+        .values_list("acquired_date", flat=True)
+        .first()
+    )
+    if acquired and loss_date < acquired:
+        return f"資格喪失年月日が国保の資格取得日（{acquired:%Y-%m-%d}）より前です。日付を確かめてください。"
+    return None
+
+
 @transaction.atomic
 def case_propose_ex_officio(
-    *, case: ReminderCase, user, note: str, today: date | None = None
+    *, case: ReminderCase, user, note: str, today: date | None = None, loss_date: date | None = None
 ) -> ReminderCase:
+    """職権喪失の提案, with the loss date (資格喪失年月日): the one given, or the pension list's."""
+    today = today or timezone.localdate()
     case = ReminderCase.objects.select_for_update().get(pk=case.pk)
-    refusal = ex_officio_refusal(case, today or timezone.localdate())
+    refusal = ex_officio_refusal(case, today)
     if refusal:
         raise CaseRefused(refusal)
-    case.proposed_by, case.proposed_at = user, timezone.now()
+    loss_date = loss_date or pension_loss_date(case)
+    if refusal := loss_date_refusal(case, loss_date, timezone.localdate()):
+        raise CaseRefused(refusal)
+    case.proposed_by, case.proposed_at, case.loss_date = user, timezone.now(), loss_date
+    note = f"資格喪失年月日 {loss_date:%Y-%m-%d}" + (f"。{note}" if note else "")
     return _move(case, CaseState.EX_OFFICIO_PROPOSED, "ex_officio_proposed", user=user, note=note,
-                 fields=["proposed_by", "proposed_at"])  # fmt: skip
+                 fields=["proposed_by", "proposed_at", "loss_date"])  # fmt: skip
 
 
 def ex_officio_approval_refusal(case: ReminderCase, user) -> str | None:
@@ -357,10 +393,16 @@ EXPORT_HEADER = [
     "insured_number",
     "name",
     "birth_date",
+    "loss_date",  # 資格喪失年月日
     "approved_at",
-    "approved_by",
+    "approved_by",  # the approver's name (氏名), as on the approval
     "reason",
 ]
+
+
+def staff_name(user) -> str:
+    """A member of staff as a paper names them: the full name, the login name only without one."""
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 @transaction.atomic
@@ -388,8 +430,9 @@ def ex_officio_export(*, municipality, user) -> ExOfficioExport:
         writer.writerow([
             case.pk, resident.resident_code, numbers.get(resident.resident_code, ""), resident.display_name,
             resident.birth_date.isoformat() if resident.birth_date else "",
+            case.loss_date.isoformat() if case.loss_date else "",
             timezone.localtime(case.approved_at).isoformat(timespec="seconds"),
-            case.approved_by.get_username(), case.approval_reason,
+            staff_name(case.approved_by), case.approval_reason,
         ])  # fmt: skip
     data = buffer.getvalue().encode("utf-8-sig")
     export = ExOfficioExport.objects.create(

@@ -115,6 +115,7 @@ class DetailActions:
     decide: bool  # approve or send back
     approve: bool  # this user may approve (a second person: not the proposer)
     is_proposer: bool
+    second_refusal: str | None = None  # why the second reminder cannot be queued yet
 
 
 def detail_actions(user, case: ReminderCase, today: date) -> DetailActions:
@@ -126,6 +127,11 @@ def detail_actions(user, case: ReminderCase, today: date) -> DetailActions:
     return DetailActions(
         respond=transitions.allowed(case.state, "response_recorded"),
         second=transitions.allowed(case.state, "second_queued"),
+        second_refusal=(
+            services.second_reminder_refusal(case, today)
+            if transitions.allowed(case.state, "second_queued")
+            else None
+        ),
         close=transitions.allowed(case.state, "closed") and not ex_officio_stage,
         propose=propose,
         propose_refusal=services.ex_officio_refusal(case, today) if propose else None,
@@ -160,7 +166,9 @@ def render_case(request, case: ReminderCase):
             # one page, several forms: each gets its own ids
             "response_form": forms.ResponseForm(auto_id="respond_%s"),
             "close_form": forms.CloseForm(auto_id="close_%s"),
-            "propose_form": forms.ProposeForm(auto_id="propose_%s"),
+            "propose_form": forms.ProposeForm(
+                auto_id="propose_%s", initial={"loss_date": services.pension_loss_date(case)}
+            ),
             "approve_form": forms.ApproveForm(auto_id="approve_%s"),
             "reject_form": forms.RejectForm(auto_id="reject_%s"),
             "can_see_people": has_portal_permission(user, "view_people"),
@@ -305,28 +313,83 @@ class _CaseActionBase(PortalPermissionRequiredMixin, View):
         }
 
 
+def known_refusal(
+    spec: ActionSpec, case: ReminderCase, letter: Letter | None, data: dict, user
+) -> tuple[str | None, str] | None:
+    """A refusal the service would give, known before the confirm page: (field or None, message).
+    The form shows it with the values kept, so nobody types anything twice."""
+    today = timezone.localdate()
+    match spec.slug:
+        case "second":
+            refusal = services.second_reminder_refusal(case, today)
+        case "propose":
+            refusal = services.ex_officio_refusal(case, today)
+            if refusal is None and data:
+                if loss := services.loss_date_refusal(case, data["loss_date"], today):
+                    return "loss_date", loss
+        case "approve" | "reject":
+            refusal = services.ex_officio_approval_refusal(case, user) if spec.slug == "approve" else None
+            if refusal is None and not transitions.allowed(case.state, "ex_officio_approved"):
+                refusal = "職権喪失の承認待ちのケースではありません。"
+        case "returned":
+            refusal = None
+            if letter is not None and letter.status != LetterStatus.SENT:
+                refusal = "返戻を記録できるのは送付済みの通知書だけです。"
+            elif (
+                letter is not None
+                and letter.sent_on
+                and data.get("returned_on")
+                and (data["returned_on"] < letter.sent_on)
+            ):
+                return "returned_on", (
+                    f"返戻日が送付日（{letter.sent_on:%Y-%m-%d}）より前です。送付日以降の日付を入力してください。"
+                )
+        case _:
+            refusal = None
+    if refusal is None and not case.is_open:
+        refusal = "このケースは完了しています。"
+    return (None, refusal) if refusal else None
+
+
 class CaseActionView(_CaseActionBase):
-    """The action's form. Valid input is kept in the session and the confirm page shown."""
+    """The action's form. Valid input is kept in the session and the confirm page shown — unless
+    the service's refusal is already known: then it is shown here, with the values kept."""
 
     def get(self, request, pk: int, letter_id: int | None = None):
         case, letter = self.load(pk, letter_id)
-        if self.spec.form_class is forms.NoInputForm:
+        refused = known_refusal(self.spec, case, letter, {}, request.user)
+        if self.spec.form_class is forms.NoInputForm and refused is None:
             return redirect(_action_url(self.spec, case, letter, confirm=True))
         kept = request.session.get(self.session_key(case, letter))
-        form = self.spec.form_class(initial=kept) if kept else self.spec.form_class()
-        return self.show(case, letter, form)
+        form = self.spec.form_class(initial=kept or self.initial(case))
+        return self.show(case, letter, form, refusal=refused[1] if refused else "")
 
     def post(self, request, pk: int, letter_id: int | None = None):
         case, letter = self.load(pk, letter_id)
         form = self.spec.form_class(request.POST)
         if not form.is_valid():
             return self.show(case, letter, form)
+        if self.spec.slug == "propose" and form.cleaned_data.get("loss_date") is None:
+            form.cleaned_data["loss_date"] = services.pension_loss_date(case)
+        if refused := known_refusal(self.spec, case, letter, form.cleaned_data, request.user):
+            form.add_error(refused[0], refused[1])
+            return self.show(case, letter, form, refusal=refused[1] if refused[0] is None else "")
         request.session[self.session_key(case, letter)] = form.to_session()
         return redirect(_action_url(self.spec, case, letter, confirm=True))
 
-    def show(self, case, letter, form):
+    def initial(self, case: ReminderCase) -> dict:
+        if self.spec.slug == "propose":
+            return {"loss_date": services.pension_loss_date(case)}
+        return {}
+
+    def show(self, case, letter, form, *, refusal: str = ""):
+        """`refusal`: the case itself does not allow the action now; the form is not offered."""
         self.log(case)
-        return render(self.request, "enrollment/case_action.html", self.context(case, letter, form=form))
+        return render(
+            self.request,
+            "enrollment/case_action.html",
+            self.context(case, letter, form=form, refusal=refusal),
+        )
 
 
 class CaseConfirmView(_CaseActionBase):
@@ -347,6 +410,11 @@ class CaseConfirmView(_CaseActionBase):
         form = self.checked_form(case, letter)
         if form is None:
             return redirect(_action_url(self.spec, case, letter, confirm=False))
+        if refused := known_refusal(self.spec, case, letter, form.cleaned_data, request.user):
+            # The form again, with the refusal and the values kept: no confirm page for a "no".
+            form.add_error(refused[0], refused[1])
+            view = CaseActionView(request=request, action=self.action)
+            return view.show(case, letter, form, refusal=refused[1] if refused[0] is None else "")
         return self.show(case, letter, form)
 
     def post(self, request, pk: int, letter_id: int | None = None):
@@ -379,7 +447,9 @@ class CaseConfirmView(_CaseActionBase):
                     return f"再勧奨の通知書 {queued.number} を作りましたが、保留になりました：{queued.hold_reason}"
                 return f"再勧奨の通知書 {queued.number} を印刷待ちにしました。"
             case "propose":
-                services.case_propose_ex_officio(case=case, user=user, note=data["note"])
+                services.case_propose_ex_officio(
+                    case=case, user=user, note=data["note"], loss_date=data["loss_date"]
+                )
                 return "職権喪失を提案しました。別の監督者の承認を待っています。"
             case "approve":
                 services.case_approve_ex_officio(case=case, user=user, reason=data["reason"])
@@ -410,7 +480,9 @@ class CaseConfirmView(_CaseActionBase):
             rows.append(("回答期限", f"{case.deadline:%Y-%m-%d}"))
         if self.spec.slug in ("approve", "reject") and case.proposed_by_id:
             when = timezone.localtime(case.proposed_at)
-            rows.append(("提案", f"{case.proposed_by.get_username()}（{when:%Y-%m-%d %H:%M}）"))
+            rows.append(("提案", f"{services.staff_name(case.proposed_by)}（{when:%Y-%m-%d %H:%M}）"))
+            if case.loss_date:
+                rows.append(("資格喪失年月日", f"{case.loss_date:%Y-%m-%d}"))
         if letter is not None:
             rows += [
                 ("通知書", f"{letter.number}（{'再勧奨' if letter.second else '勧奨通知'}）"),
@@ -494,7 +566,7 @@ class ExOfficioConfirmView(PortalPermissionRequiredMixin, TemplateView):
         items = [
             ("出力する件数", f"{len(waiting)}件"),
             ("形式", "CSV（UTF-8、BOM付き、CRLF）"),
-            ("出力者", self.request.user.get_username()),
+            ("出力者", services.staff_name(self.request.user)),
         ]
         if waiting:
             first = timezone.localtime(waiting[0].approved_at)
@@ -588,6 +660,7 @@ class PersonDetailView(PortalPermissionRequiredMixin, View):
         shown = [person.pk, *([head.pk] if head else []), *(m.pk for m in members)]
         log_read(request, action="view_person", purpose=Purpose.ENROLLMENT, object_type="resident", ids=shown)
         today = timezone.localdate()
+        insured_now = any(p.is_active_on(today) for p in timeline.periods)
         return render(
             request,
             "enrollment/person_detail.html",
@@ -596,7 +669,8 @@ class PersonDetailView(PortalPermissionRequiredMixin, View):
                 "timeline": timeline,
                 "head": head,
                 "members": members,
-                "insured_now": any(p.is_active_on(today) for p in timeline.periods),
+                "insured_now": insured_now,
+                "core_pending": selectors.waiting_for_core_system(timeline.cases, insured_now=insured_now),
                 "can_work_cases": has_portal_permission(user, "work_cases"),
                 "nav_section": "cases",
             },

@@ -15,6 +15,8 @@ PEOPLE_KINDS = [
     (ImportKind.ISA, ImportKind.ISA.label),
     (ImportKind.RESIDENTS, ImportKind.RESIDENTS.label),
     (ImportKind.NHI_LEDGER, ImportKind.NHI_LEDGER.label),
+    (ImportKind.PENSION_CAT2_LOST, ImportKind.PENSION_CAT2_LOST.label),
+    (ImportKind.PENSION_CAT13_LOST, ImportKind.PENSION_CAT13_LOST.label),
 ]
 ANNEX_CHOICES = [
     ("", _("見出しから判別する（推奨）")),
@@ -62,7 +64,7 @@ class UploadForm(forms.Form):
     data_month = forms.CharField(
         label=_("対象月（任意）"),
         required=False,
-        help_text=_("例: 2026-10。空欄ならISAファイルの日付から判断します。"),
+        help_text=_("例: 2026-10。空欄ならISAファイル・年金一覧の日付から判断します。"),
         max_length=7,
     )
 
@@ -97,5 +99,5 @@ class UploadForm(forms.Form):
         data = super().clean()
         files = data.get("files") or []
         if data.get("kind") != ImportKind.ISA and len(files) > 1:
-            self.add_error("files", _("台帳ファイルは1つずつ取り込んでください。"))
+            self.add_error("files", _("ISAファイル以外は1つずつ取り込んでください。"))
         return data

@@ -1,5 +1,5 @@
 """Import pages: the batch list, upload, the batch report, acknowledging a batch's problems,
-starting the matching of an ISA batch."""
+starting the matching of an ISA batch or a pension list, and opening its cases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from enrollment import selectors
+from enrollment.cases import selectors as case_selectors
+from enrollment.cases.services import cases_open
 from enrollment.intake.filters import BatchFilter
 from enrollment.intake.forms import UploadForm
 from enrollment.linking import runs
@@ -85,12 +87,16 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
         )
         context = super().get_context_data(batch=batch, issues=issues, **kwargs)
         shown_issues = [i.pk for i in issues]
-        if batch.kind == ImportKind.ISA and batch.has_landed:
+        context["matchable"] = batch.kind in runs.MATCHED_KINDS and batch.has_landed
+        context["is_pension"] = batch.kind != ImportKind.ISA
+        if context["matchable"]:
             records = Paginator(
                 batch.isa_records.select_related("decision").order_by("row_number"), 50
             ).get_page(self.request.GET.get("page"))
             context["records"] = records
             context["match_run"] = selectors.match_run_for_batch(batch=batch)
+            if context["match_run"] and context["match_run"].status == JobStatus.SUCCEEDED:
+                context["case_summary"] = case_selectors.batch_case_summary(batch=batch)
             if batch.data_month:
                 context["review_query"] = f"?month={batch.data_month:%Y-%m}"
             log_read(
@@ -154,7 +160,42 @@ class BatchMatchView(PortalPermissionRequiredMixin, View):
         else:
             run.refresh_from_db()
             if run.status == JobStatus.SUCCEEDED:
-                messages.success(request, f"取込番号 {batch.pk} の突合が完了しました。")
+                messages.success(
+                    request,
+                    f"取込番号 {batch.pk} の突合が完了しました。次に「ケースを作成する」で、照合できた記録の"
+                    "ケースと通知書を用意してください。",
+                )
             else:
                 messages.info(request, f"取込番号 {batch.pk} の突合を開始しました。")
+        return redirect("batch-detail", pk=batch.pk)
+
+
+class BatchOpenCasesView(PortalPermissionRequiredMixin, View):
+    """ケースを作成: take the batch's decided records into cases now (the nightly batch does the
+    same for every batch), so the clerk who matched from the browser need not wait for the night."""
+
+    permission_required = "work_cases"
+
+    def post(self, request, pk: int):
+        try:
+            batch = selectors.batch_get(user=request.user, pk=pk)
+        except ImportBatch.DoesNotExist:
+            raise Http404 from None
+        run = selectors.match_run_for_batch(batch=batch)
+        if run is None or run.status != JobStatus.SUCCEEDED:
+            messages.error(
+                request, "突合が終わっていないため、ケースを作成できません。先に突合を完了させてください。"
+            )
+            return redirect("batch-detail", pk=batch.pk)
+        counts = cases_open(municipality=batch.municipality, batch=batch)
+        skipped = sum(n for key, n in counts.items() if key.startswith("skipped"))
+        if not counts:
+            messages.info(request, f"取込番号 {batch.pk} に、新しくケースにする記録はありません。")
+        else:
+            messages.success(
+                request,
+                f"取込番号 {batch.pk}：ケースを{counts.get('opened', 0)}件作成、既存のケースに"
+                f"{counts.get('attached', 0)}件追加、ケース不要 {skipped}件。作成したケースの通知書は"
+                "「通知書」の印刷待ちに入っています。",
+            )
         return redirect("batch-detail", pk=batch.pk)

@@ -1,4 +1,5 @@
-"""The nightly batch's matching step: every imported ISA batch not yet matched is matched."""
+"""The nightly batch's matching step: every imported ISA batch and pension list not yet matched is
+matched."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from django.conf import settings
 
 from enrollment.linking import runs
 from enrollment.models import MatchRun
-from nhi_portal.models import LANDED_STATUSES, ImportKind, JobStatus
+from nhi_portal.models import LANDED_STATUSES, JobStatus
 from nhi_portal.nightly import StepPending
 
 
 def match_step(*, run) -> str:
-    batches = run.municipality.batches.filter(kind=ImportKind.ISA, status__in=LANDED_STATUSES).order_by("pk")
+    batches = run.municipality.batches.filter(
+        kind__in=runs.MATCHED_KINDS, status__in=LANDED_STATUSES
+    ).order_by("pk")
     waiting, failed, counts = 0, [], {"auto_match": 0, "review": 0, "no_match": 0}
     started = run.step_state("match").get("started", "")
     for batch in batches:

@@ -29,6 +29,11 @@ INDEX_CHUNK = 20_000  # residents per indexing chunk
 MATCH_CHUNK = settings.NHI_MATCH_CHUNK_SIZE  # ISA rows per matching chunk
 
 
+# What is matched to the register: the ISA files and the Japan Pension Service's lists (年金
+# 資格喪失者一覧), which share the IsaRecord table (annexes 21 and 22) and the same engine.
+MATCHED_KINDS = (ImportKind.ISA, ImportKind.PENSION_CAT2_LOST, ImportKind.PENSION_CAT13_LOST)
+
+
 class NotMatchable(ValueError):
     """Japanese reason why a batch cannot be matched."""
 
@@ -42,10 +47,10 @@ def current_thresholds() -> Thresholds:
 
 
 def match_start(*, batch: ImportBatch, user=None, dispatch: bool = True) -> MatchRun:
-    """Create (or resume) the match run of an ISA batch and hand its chunks to the workers.
-    Safe to call again: a finished run is returned as it is, an unfinished one resumes."""
-    if batch.kind != ImportKind.ISA:
-        raise NotMatchable("突合できるのはISAファイルの取込だけです。")
+    """Create (or resume) the match run of an ISA batch or a pension list and hand its chunks to
+    the workers. Safe to call again: a finished run is returned as it is, an unfinished one resumes."""
+    if batch.kind not in MATCHED_KINDS:
+        raise NotMatchable("突合できるのはISAファイルと年金の資格喪失者一覧の取込だけです。")
     if not batch.has_landed:
         raise NotMatchable("この取込はまだ完了していないか、取り込めなかったため突合できません。")
     with transaction.atomic():

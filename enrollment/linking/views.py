@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from enrollment import selectors
 from enrollment.linking import forms, runs
 from enrollment.linking.diff import differs
+from enrollment.linking.earlier import earlier_not_resident, earlier_not_resident_month
 from enrollment.linking.matcher import REMEMBERED_REASONS
 from enrollment.linking.review import (
     ReviewRefused,
@@ -235,7 +236,9 @@ class ReviewQueueView(LoggedListView):
     def get_queryset(self):
         self.form = forms.QueueFilterForm(self.request.GET or None)
         self.filters = self.form.filters()
-        return selectors.review_queue(user=self.request.user, **self.filters)
+        return selectors.review_queue(user=self.request.user, **self.filters).annotate(
+            earlier_not_resident_month=earlier_not_resident_month()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -264,7 +267,9 @@ class ReviewQueueView(LoggedListView):
 # One record ---------------------------------------------------------------------------------
 
 
-def render_item(request, decision: MatchDecision, filters: dict, *, form=None, refused: bool = False):
+def render_item(
+    request, decision: MatchDecision, filters: dict, *, form=None, refused: bool = False, choice=None
+):
     """The review page of one record; the main column only for htmx. Writes one access-log entry."""
     user = request.user
     candidates = _candidates(user, decision)
@@ -299,6 +304,8 @@ def render_item(request, decision: MatchDecision, filters: dict, *, form=None, r
         "choose_path": reverse("review-choose", args=[decision.pk]),
         "form": form or forms.ReviewNoteForm(),
         "refused": refused,
+        "choice": choice,
+        "earlier": earlier_not_resident([decision]).get(decision.pk),
         "search_form": forms.ResidentSearchForm(),
     }
     template = (
@@ -346,6 +353,17 @@ class _ReviewActionView(PortalPermissionRequiredMixin, View):
         filters = _filters(request)
         form = self.form_class(request.POST)
         refused = False
+        if (
+            form.is_valid()
+            and request.POST.get("confirmed") != "yes"
+            and decision.status == LinkStatus.PENDING_REVIEW
+        ):
+            # A key or a click chooses; only the confirm panel's own button decides. A refusal
+            # known now is shown now, not after the confirmation.
+            if refusal := self.refusal(decision, form.cleaned_data):
+                form.add_error(None, refusal)
+                return render_item(request, decision, filters, form=form, refused=True)
+            return render_item(request, decision, filters, form=form, choice=self.choice(decision, form))
         if form.is_valid():
             try:
                 message = self.act(decision, form.cleaned_data)
@@ -357,9 +375,31 @@ class _ReviewActionView(PortalPermissionRequiredMixin, View):
         decision.refresh_from_db()
         return render_item(request, decision, filters, form=form, refused=refused)
 
+    def refusal(self, decision: MatchDecision, data: dict) -> str | None:
+        """The service's refusal, when it can be known before the confirmation (None: none)."""
+        return None
+
+    def choice(self, decision: MatchDecision, form) -> dict:
+        """What the confirm panel restates before the decision is made."""
+        resident = None
+        if form.cleaned_data.get("resident"):
+            found = selectors.residents_by_ids(user=self.request.user, ids=[form.cleaned_data["resident"]])
+            resident = found[0] if found else None
+        return {
+            "action_url": self.request.get_full_path(),
+            "resident": resident,
+            "note": form.cleaned_data.get("note", ""),
+            "not_resident": resident is None,
+        }
+
 
 class ReviewConfirmView(_ReviewActionView):
     form_class = forms.ReviewPickForm
+
+    def refusal(self, decision, data):
+        if data["resident"] not in candidate_ids(decision):
+            return "選んだ住民はこの記録の候補にありません。「別の住民を選ぶ」を使ってください。"
+        return None
 
     def act(self, decision, data):
         review_confirm(
@@ -442,6 +482,11 @@ class ReviewChooseView(_ReviewActionView):
             },
             form_id="review-decision",
         )
+
+    def refusal(self, decision, data):
+        if not selectors.residents_by_ids(user=self.request.user, ids=[data["resident"]]):
+            return "その住民は見つかりません。もう一度探してください。"
+        return None
 
     def act(self, decision, data):
         resident = _resident_or_refuse(self.request.user, data["resident"])

@@ -83,6 +83,10 @@ class ReminderCase(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_reason = models.TextField(_("承認の理由"), blank=True)
+    # 資格喪失年月日: the day NHI membership ends under an ex officio withdrawal — the day the person
+    # became an employee insured (NHI Act art. 8: from that day), as the pension list says; set
+    # by the clerk who proposes it, exported for the core system.
+    loss_date = models.DateField(_("資格喪失年月日"), null=True, blank=True)
     export = models.ForeignKey(
         "ExOfficioExport", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )

@@ -13,7 +13,8 @@ def _month(*, user, today: date) -> dict:
 
 
 def _funnel(*, user, today: date) -> dict:
-    return {"funnel": selectors.funnel(user=user, today=today)}
+    funnel = selectors.funnel(user=user, today=today)
+    return {"funnel": funnel, "pension": selectors.pension_funnel(user=user, since=funnel.first)}
 
 
 def _review(*, user, today: date) -> dict:

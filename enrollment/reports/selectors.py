@@ -264,6 +264,91 @@ def funnel(*, user, today: date) -> Funnel:
     return Funnel(ordered, chart, total)
 
 
+# The pension lists' way --------------------------------------------------------------------------------
+
+PENSION_KINDS = (ImportKind.PENSION_CAT2_LOST, ImportKind.PENSION_CAT13_LOST)
+
+
+@dataclass
+class PensionRow:
+    """One of the Japan Pension Service's lists over the funnel's 12 months: its records, those
+    linked to a resident, the people who got a case, were sent a reminder, and settled (enrolled
+    for category-2 lost; withdrew — by their own notice or ex officio — for category-1/3 lost)."""
+
+    kind: str
+    label: str
+    reminder: str  # the reminder the list leads to
+    settled_label: str
+    records: int = 0
+    matched: int = 0
+    cases: int = 0
+    letters: int = 0
+    settled: int = 0
+    ex_officio: int = 0
+
+    @property
+    def settled_text(self) -> str:
+        return percent_text(ratio(self.settled, self.letters))
+
+
+def pension_funnel(*, user, since: date) -> list[PensionRow]:
+    """The two pension lists since `since` (the funnel's first month): three queries."""
+    rows = {
+        ImportKind.PENSION_CAT2_LOST: PensionRow(
+            ImportKind.PENSION_CAT2_LOST, "第2号被保険者資格喪失者一覧", "加入勧奨（③-1）", "加入"
+        ),
+        ImportKind.PENSION_CAT13_LOST: PensionRow(
+            ImportKind.PENSION_CAT13_LOST,
+            "第1号・第3号被保険者資格喪失一覧",
+            "資格喪失届の勧奨（③-2）",
+            "資格喪失",
+        ),
+    }
+    landed = {"status__in": LANDED_STATUSES, "data_month__gte": since}
+    for kind, n in (
+        ImportBatch.objects.for_user(user)
+        .filter(kind__in=PENSION_KINDS, **landed)
+        .order_by()
+        .values("kind")
+        .annotate(n=Sum("rows_total"))
+        .values_list("kind", "n")
+    ):
+        rows[kind].records = n or 0
+    for kind, n in (
+        MatchDecision.objects.for_user(user)
+        .filter(batch__kind__in=PENSION_KINDS, status=LinkStatus.LINKED,
+                **{f"batch__{key}": value for key, value in landed.items()})
+        .order_by()
+        .values("batch__kind")
+        .annotate(n=Count("id"))
+        .values_list("batch__kind", "n")
+    ):  # fmt: skip
+        rows[kind].matched = n
+    sent = Exists(Letter.objects.filter(case=OuterRef("case"), sent_on__isnull=False))
+    withdrew = Q(case__close_reason__in=[CloseReason.WITHDREW, CloseReason.EX_OFFICIO]) | Q(
+        case__response=Response.WITHDREW
+    )
+    for kind, cases, letters, enrolled, left, ex_officio in (
+        CaseIntake.objects.for_user(user)
+        .filter(case__isnull=False, isa_record__batch__kind__in=PENSION_KINDS,
+                **{f"isa_record__batch__{key}": value for key, value in landed.items()})
+        .order_by()
+        .values("isa_record__batch__kind")
+        .annotate(
+            cases=Count("case", distinct=True),
+            letters=Count("case", distinct=True, filter=Q(sent)),
+            enrolled=Count("case", distinct=True, filter=Q(sent) & enrolled_q("case__")),
+            left=Count("case", distinct=True, filter=Q(sent) & withdrew),
+            ex_officio=Count("case", distinct=True, filter=Q(case__close_reason=CloseReason.EX_OFFICIO)),
+        )
+        .values_list("isa_record__batch__kind", "cases", "letters", "enrolled", "left", "ex_officio")
+    ):  # fmt: skip
+        row = rows[kind]
+        row.cases, row.letters, row.ex_officio = cases, letters, ex_officio
+        row.settled = enrolled if kind == ImportKind.PENSION_CAT2_LOST else left
+    return list(rows.values())
+
+
 # The review queue's age ----------------------------------------------------------------------------------
 
 AGE_BANDS = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django import forms
@@ -9,7 +10,10 @@ from django.utils import timezone
 
 from nhi_portal.audit import PURPOSE_LABELS
 from nhi_portal.auditing import selectors
-from nhi_portal.auditing.labels import action_label
+from nhi_portal.auditing.labels import action_label, object_type_label
+from nhi_portal.auditing.people import person_refs
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -31,8 +35,15 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(label="操作", required=False)
     purpose = forms.ChoiceField(label="利用目的", required=False)
     object_type = forms.ChoiceField(label="対象の種類", required=False)
+    resident_code = forms.CharField(
+        label="住民票コード",
+        required=False,
+        max_length=20,
+        help_text="その人を見た・出力した記録をすべて探します（11桁）。",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 13}),
+    )
     person = forms.IntegerField(
-        label="対象ID（住民・記録のID）",
+        label="対象ID（内部ID）",
         required=False,
         min_value=1,
         error_messages={"invalid": "IDは数字で入力してください。", "min_value": "IDは1以上の数字です。"},
@@ -51,8 +62,23 @@ class AccessLogFilterForm(forms.Form):
             (p, PURPOSE_LABELS.get(p, p)) for p in selectors.distinct_values(user=user, field="purpose")
         ]
         self.fields["object_type"].choices = [("", "すべて")] + [
-            (t, t) for t in selectors.distinct_values(user=user, field="object_type")
+            (t, object_type_label(t)) for t in selectors.distinct_values(user=user, field="object_type")
         ]
+        self.municipality_id = user.municipality_id
+
+    def clean_resident_code(self) -> tuple:
+        """The code, resolved to the ids the log names the person by (empty: no search)."""
+        code = (self.cleaned_data.get("resident_code") or "").strip().translate(_FULL_WIDTH_DIGITS)
+        if not code:
+            return ()
+        if not re.fullmatch(r"\d{11}", code):
+            raise forms.ValidationError("住民票コードは11桁の数字で入力してください。")
+        refs = person_refs(municipality_id=self.municipality_id, resident_code=code)
+        if not refs:
+            raise forms.ValidationError(
+                "この住民票コードの人は、この市区町村の住民記録にいません。コードを確かめてください。"
+            )
+        return tuple((kind, tuple(ids)) for kind, ids in refs.items())
 
     def clean(self):
         data = super().clean()
@@ -73,6 +99,7 @@ class AccessLogFilterForm(forms.Form):
             purpose=d.get("purpose") or "",
             object_type=d.get("object_type") or "",
             person_id=d.get("person"),
+            person_refs=d.get("resident_code") or (),
         )
 
 

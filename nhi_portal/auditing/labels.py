@@ -1,5 +1,7 @@
-"""Japanese labels of the access log's action codes (written by the views of every app). A code
-without a label is shown as it is."""
+"""Japanese labels of the access log's action codes and object types (written by the views of every
+app), so that an auditor reads 「住民の詳細」 rather than `view_person`. Every code the portal writes
+has a label (tests/security/test_access_log.py checks the code base against this table); a code
+without one is shown as 「その他の操作」 with the code in small print."""
 
 from __future__ import annotations
 
@@ -29,10 +31,57 @@ ACTION_LABELS = {
     "view_change_log": "変更記録の閲覧",
     "admin_list": "管理画面 一覧",
     "admin_detail": "管理画面 詳細",
+    "view_import_issues": "取込結果の指摘",
+    "view_arrears_list": "滞納の一覧",
+    "download_arrears_csv": "滞納一覧のCSV出力",
+    "view_household_account": "世帯の納付状況",
+    "view_linkage_export": "入管への連携出力の内容",
+    "download_linkage_export": "入管への連携ファイルのダウンロード",
+    "download_collection_rates": "収納率のCSV出力",
+    "api_arrears_list": "API 滞納の一覧",
+    "view_statement_list": "納付状況証明書の一覧",
+    "confirm_payment_statement": "納付状況証明書の発行確認",
+    "view_payment_statement": "納付状況証明書",
+    "download_payment_statement": "納付状況証明書のダウンロード",
+}
+
+# The case actions' form and confirm pages: case_<action>_page.
+CASE_ACTION_LABELS = {
+    "respond": "回答の記録",
+    "second": "再勧奨の準備",
+    "propose": "職権喪失の提案",
+    "approve": "職権喪失の承認",
+    "reject": "職権喪失の差し戻し",
+    "close": "ケースの完了",
+    "returned": "返戻の記録",
+}
+
+OBJECT_TYPE_LABELS = {
+    "resident": "住民",
+    "isa_record": "ISA記録・年金一覧の記録",
+    "isa_record+residents": "ISA記録と候補の住民",
+    "isa_record+import_issue": "ISA記録と取込の指摘",
+    "import_issue": "取込の指摘",
+    "assessment": "保険料の賦課",
+    "payment": "保険料の収納",
+    "change_log": "変更記録",
+    "access_log": "閲覧記録",
+    "municipality": "市区町村の集計",
 }
 
 
 def action_label(code: str) -> str:
     if code.startswith("case_") and code.endswith("_page"):
-        return "ケースの操作"
-    return ACTION_LABELS.get(code, code)
+        action = code.removeprefix("case_").removesuffix("_page")
+        return f"ケースの操作：{CASE_ACTION_LABELS.get(action, 'その他')}"
+    return ACTION_LABELS.get(code, "その他の操作")
+
+
+def object_type_label(code: str) -> str:
+    return OBJECT_TYPE_LABELS.get(code, "その他")
+
+
+def known(code: str) -> bool:
+    if code.startswith("case_") and code.endswith("_page"):
+        return code.removeprefix("case_").removesuffix("_page") in CASE_ACTION_LABELS
+    return code in ACTION_LABELS

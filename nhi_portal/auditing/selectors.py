@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import QuerySet, TextField
+from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -28,6 +28,8 @@ class AccessLogFilters:
     purpose: str = ""
     object_type: str = ""
     person_id: int | None = None
+    # By resident code: {object kind: ids} from nhi_portal.auditing.people (the form resolves it).
+    person_refs: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def any(self) -> bool:
@@ -63,6 +65,8 @@ def access_log(*, user, filters: AccessLogFilters | None = None) -> QuerySet[Acc
         entries = entries.filter(object_type=f.object_type)
     if f.person_id:
         entries = _naming_person(entries, f.person_id)
+    if f.person_refs:
+        entries = _naming_refs(entries, f.person_refs)
     return entries.select_related("user").order_by("-at", "-id")
 
 
@@ -73,6 +77,26 @@ def _naming_person(entries: QuerySet[AccessLog], person_id: int) -> QuerySet[Acc
     return entries.annotate(ids_text=Cast("object_ids", TextField())).filter(
         ids_text__regex=rf"(^|[\[, ]){person_id}([\],]|$)"
     )
+
+
+def _naming_refs(entries: QuerySet[AccessLog], refs) -> QuerySet[AccessLog]:
+    """Entries whose object type is of a kind (resident, isa_record; combined types such as
+    isa_record+residents count for both) and whose ids include one of that kind's ids."""
+    if connection.vendor != "postgresql":
+        entries = entries.annotate(ids_text=Cast("object_ids", TextField()))
+    match = Q(pk__in=[])
+    for kind, ids in refs:
+        if not ids:
+            continue
+        if connection.vendor == "postgresql":
+            any_id = Q(pk__in=[])
+            for one in ids:
+                any_id |= Q(object_ids__contains=[one])
+        else:
+            alternatives = "|".join(str(int(i)) for i in ids)
+            any_id = Q(ids_text__regex=rf"(^|[\[, ])({alternatives})([\],]|$)")
+        match |= Q(object_type__contains=kind) & any_id
+    return entries.filter(match)
 
 
 def distinct_values(*, user, field: str) -> list[str]:

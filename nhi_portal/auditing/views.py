@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import PURPOSE_LABELS, Purpose, log_export, log_read
 from nhi_portal.auditing import forms, selectors, summary
-from nhi_portal.auditing.labels import action_label
+from nhi_portal.auditing.labels import action_label, known, object_type_label
 
 PERMISSION = "view_access_log"
 PAGE_SIZE = 100
@@ -44,11 +44,19 @@ class AccessLogView(_AuditPage):
         page = Paginator(entries, PAGE_SIZE).get_page(self.request.GET.get("page"))
         for entry in page:
             entry.action_label = action_label(entry.action)
+            entry.action_known = known(entry.action)
             entry.purpose_label = PURPOSE_LABELS.get(entry.purpose, entry.purpose)
+            entry.object_label = object_type_label(entry.object_type)
         query = self.request.GET.copy()
         query.pop("page", None)
+        searched_code = form.cleaned_data.get("resident_code") if form.is_bound and form.is_valid() else ()
         return super().get_context_data(
-            form=form, page_obj=page, entries=page, query=query.urlencode(), **kwargs
+            form=form,
+            page_obj=page,
+            entries=page,
+            query=query.urlencode(),
+            person_code=self.request.GET.get("resident_code", "").strip() if searched_code else "",
+            **kwargs,
         )
 
 

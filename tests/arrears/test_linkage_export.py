@@ -56,7 +56,9 @@ def test_the_preview_lists_who_is_flagged_and_who_is_excluded_and_why(municipali
         ARREARS_HH,
         "2025",
     )
-    assert export.parameters == {"as_of": "2025-11-01", "min_months": 1, "min_amount": 1}
+    assert export.parameters == {
+        "as_of": "2025-11-01", "min_months": 1, "min_amount": 1, "flag_adult_members": True, "flag_minors": True,
+    }  # fmt: skip
     assert export.prepared_by == clerk and len(export.fingerprint) == 64
 
 

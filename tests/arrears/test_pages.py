@@ -96,10 +96,7 @@ def test_the_linkage_export_from_preview_to_download(
 ):
     t = town(municipality)
     clerk_client, supervisor_client = signed_in(clerk), signed_in(supervisor)
-    response = clerk_client.post(
-        reverse("linkage-new"),
-        {"as_of": "2025-11-01", "min_months": "1", "min_amount": "1", "layout_version": "v1"},
-    )
+    response = clerk_client.post(reverse("linkage-new"), {"as_of": "2025-11-01", "layout_version": "v1"})
     export = LinkageExport.objects.get()
     assert response["Location"] == reverse("linkage-detail", args=[export.pk])
     html = clerk_client.get(response["Location"]).content.decode()
@@ -114,8 +111,13 @@ def test_the_linkage_export_from_preview_to_download(
     assert clerk_client.post(reverse("linkage-approve", args=[export.pk])).status_code == 403
     page = supervisor_client.get(reverse("linkage-detail", args=[export.pk])).content.decode()
     assert "承認してファイルを作成する" in page
+    assert "data-shortcut=" not in page[page.index("承認する前に確認してください") :]  # no key approves
+    unticked = supervisor_client.post(reverse("linkage-approve", args=[export.pk]), follow=True)
+    assert "確認欄にチェックを入れてから承認してください" in unticked.content.decode()
+    export.refresh_from_db()
+    assert export.status == ExportStatus.PREVIEWED and export.approved_by is None
     with django_capture_on_commit_callbacks(execute=True):
-        supervisor_client.post(reverse("linkage-approve", args=[export.pk]))
+        supervisor_client.post(reverse("linkage-approve", args=[export.pk]), {"acknowledged": "yes"})
     export.refresh_from_db()
     assert export.status == ExportStatus.PRODUCED and export.approved_by == supervisor
     download = clerk_client.get(reverse("linkage-download", args=[export.pk]))
@@ -197,3 +199,66 @@ def test_the_arrears_list_does_not_query_per_household(municipality, clerk):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("arrears-home"), {"as_of": "2025-11-01"})
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_linkage_settings_are_a_supervisors_with_basis_consequence_and_policy(
+    municipality, clerk, supervisor
+):
+    """Issue 15 item 7: sensible defaults (not 1 month and 1 yen), minors never flagged unless a
+    supervisor says so, and the page says why and what it means for the person."""
+    from arrears.models import LinkageSettings
+    from nhi_portal.models import ChangeLog
+
+    defaults = LinkageSettings.defaults_for(municipality.pk)
+    assert (defaults.min_months, defaults.min_amount, defaults.flag_adult_members, defaults.flag_minors) == (
+        3, 10_000, True, False,
+    )  # fmt: skip
+    page = signed_in(clerk).get(reverse("linkage-settings")).content.decode()
+    assert "連携された人に起きること" in page and "在留期間の更新" in page
+    assert (
+        "国民健康保険法第76条" in page
+        and "国は、何か月・いくら以上で連携するかの基準をまだ示していません" in page
+    )
+    assert "未成年（18歳未満）の世帯員</dt><dd>連携しません" in page
+    assert "設定を保存する" not in page  # clerks read it
+    refused = signed_in(clerk).post(
+        reverse("linkage-settings"), {"min_months": "1", "min_amount": "1", "flag_minors": "on"}
+    )
+    assert refused.status_code == 403 and not LinkageSettings.objects.exists()
+
+    client = signed_in(supervisor)
+    saved = client.post(
+        reverse("linkage-settings"),
+        {"min_months": "2", "min_amount": "5000", "flag_adult_members": "on", "flag_minors": "on"},
+        follow=True,
+    ).content.decode()
+    assert "連携の設定を保存しました" in saved
+    assert "未成年の世帯員も連携する設定です" in saved  # the warning
+    current = LinkageSettings.objects.get(municipality=municipality)
+    assert (current.min_months, current.min_amount, current.flag_minors, current.updated_by) == (
+        2, 5000, True, supervisor,
+    )  # fmt: skip
+    assert set(ChangeLog.objects.filter(model="arrears.linkagesettings").values_list("field", flat=True)) >= {
+        "min_months", "min_amount", "flag_minors",
+    }  # fmt: skip
+    new = signed_in(clerk).get(reverse("linkage-new")).content.decode()
+    assert "滞納月数 2か月以上、未納額 5,000円以上" in new and "未成年の世帯員を連携します" in new
+    bad = client.post(reverse("linkage-settings"), {"min_months": "0", "min_amount": ""}).content.decode()
+    assert "1か月以上にしてください。" in bad and "未納額の下限を入力してください。" in bad
+
+
+def test_minors_are_kept_out_of_an_export_by_default(municipality, clerk):
+    from arrears.rules import Reason
+    from tests.arrears.builders import member
+
+    t = town(municipality)
+    child = member(
+        municipality, "10000000009", ARREARS_HH, name_alpha="NGUYEN VAN BE", birth_date=date(2020, 5, 5)
+    )
+    signed_in(clerk).post(reverse("linkage-new"), {"as_of": "2025-11-01", "layout_version": "v1"})
+    export = LinkageExport.objects.get()
+    decided = {line.resident_code: (line.decision, line.reason) for line in export.lines.all()}
+    assert decided[child.resident_code] == ("excluded", Reason.MINOR_NOT_FLAGGED)
+    assert decided[t.spouse.resident_code] == ("flagged", Reason.ARREARS)
+    html = signed_in(clerk).get(reverse("linkage-detail", args=[export.pk])).content.decode()
+    assert "未成年の世帯員です（未成年は連携しない設定）" in html

@@ -124,3 +124,35 @@ def test_a_finished_agreement_no_longer_excuses_what_is_still_unpaid():
     assert done.finished and done.honoured
     d = decide(person(), [overdue()], {HH: (terms, done)})
     assert (d.flagged, d.reason) == (True, Reason.ARREARS)
+
+
+# Who is flagged: the household head always; adult members and minors by the office's setting.
+
+
+def policy_person(code: str, birth: date):
+    return PersonFacts(1, code, "VN", True, (MembershipPeriod(HH, date(2024, 4, 1), None),), birth)
+
+
+def test_the_head_is_flagged_members_by_setting_and_minors_not_by_default():
+    rows = [overdue(due=date(2024, 6, 30))]
+    as_of = date(2024, 11, 1)
+    head, adult, child = (
+        policy_person(HH, date(1990, 1, 1)),
+        policy_person("20000000002", date(2000, 1, 1)),
+        policy_person("20000000003", date(2019, 5, 1)),  # 5 years old
+    )
+    settings = {"flag_adult_members": True, "flag_minors": False}  # the settings' defaults
+    assert linkage_decision(head, {HH: rows}, {}, LinkageParameters(as_of, **settings)).flagged
+    assert linkage_decision(adult, {HH: rows}, {}, LinkageParameters(as_of, **settings)).flagged
+    kept_out = linkage_decision(child, {HH: rows}, {}, LinkageParameters(as_of, **settings))
+    assert (kept_out.flagged, kept_out.reason) == (False, Reason.MINOR_NOT_FLAGGED)
+    members_off = LinkageParameters(as_of, flag_adult_members=False, flag_minors=False)
+    adult_out = linkage_decision(adult, {HH: rows}, {}, members_off)
+    assert (adult_out.flagged, adult_out.reason) == (False, Reason.MEMBER_NOT_FLAGGED)
+    assert linkage_decision(head, {HH: rows}, {}, members_off).flagged  # the head owes the premium
+    # Turning 18 on the as-of date: an adult from that day.
+    eighteen = policy_person("20000000004", date(2006, 11, 1))
+    assert linkage_decision(eighteen, {HH: rows}, {}, LinkageParameters(as_of, **settings)).flagged
+    assert not linkage_decision(
+        eighteen, {HH: rows}, {}, LinkageParameters(date(2024, 10, 31), **settings)
+    ).flagged

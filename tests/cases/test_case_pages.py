@@ -207,9 +207,17 @@ def test_ex_officio_needs_a_second_supervisor_then_exports(municipality, clerk, 
     assert "提案した本人は承認できません" in page
     assert "別の監督者に承認を依頼してください" in page
     assert reverse("case-approve", args=[case.pk]) not in page
-    refused = act(proposer, case, "approve", {"reason": "確認済み"})
-    assert refused.status_code == 409
+    # The refusal is known before anything is typed: the form says so and offers no button.
+    form = proposer.get(reverse("case-approve", args=[case.pk])).content.decode()
+    assert "提案した本人は承認できません。別の監督者が承認してください。" in form
+    assert "内容を確認する" not in form
+    refused = proposer.post(reverse("case-approve", args=[case.pk]), {"reason": "確認済み"})
+    assert refused.status_code == 200  # the form again, not the confirm page
     assert "提案した本人は承認できません。別の監督者が承認してください。" in refused.content.decode()
+    assert "確認済み" in refused.content.decode()  # the values kept
+    assert proposer.post(reverse("case-approve-confirm", args=[case.pk])).status_code == 302  # nothing kept
+    case.refresh_from_db()
+    assert case.state == CaseState.EX_OFFICIO_PROPOSED
 
     assert signed_in(clerk).post(reverse("case-approve", args=[case.pk]), {"reason": "x"}).status_code == 403
     assert (

@@ -161,16 +161,16 @@ def test_a_notice_goes_from_draft_through_approval_to_the_bureau(browser, office
         attach=office["scan"],
     )
     browser.fill("#id_employment", "申請書に勤務先の記載なし。窓口でも答えなかった。")
-    browser.screen("20-notice-draft-form")
+    browser.screen("40-notice-draft-form")
     browser.click("form.form button[type=submit]", "下書きを作る")
     notice = ImmigrationNotice.objects.get(resident=hoa)
     assert browser.path == reverse("notice-detail", args=[notice.pk])
     assert "下書き" in browser.text("h1") and "高額療養費支給申請書の写し" in browser.text()
     no_marker(browser)
-    browser.screen("21-notice-draft")
+    browser.screen("41-notice-draft")
     browser.click("section[aria-labelledby=actions-h] a", "承認を依頼する")
     assert "承認を依頼する前に確認してください" in browser.text()
-    browser.screen("22-notice-submit-confirm")
+    browser.screen("42-notice-submit-confirm")
     browser.click(".confirm-panel button", "承認を依頼する")
     assert "承認を依頼しました" in browser.text(".messages")
 
@@ -189,24 +189,24 @@ def test_a_notice_goes_from_draft_through_approval_to_the_bureau(browser, office
     browser.open(reverse("notice-approve", args=[own.pk]))
     assert "承認することはできません" in browser.text("h1") and "別の監督者" in browser.text(".error-summary")
     assert not browser.driver.find_elements("css selector", "input[name=checked]")
-    browser.screen("23-notice-four-eyes")
+    browser.screen("43-notice-four-eyes")
 
     # 3. Another supervisor reads the register and approves the clerk's notice.
     sign_in(browser, "suzuki", office["devices"]["suzuki"])
     browser.click(".site-nav a", "入管通知")
     assert notice.number in browser.text("tbody") and own.number in browser.text("tbody")
     no_marker(browser)
-    browser.screen("24-notice-register")
+    browser.screen("44-notice-register")
     browser.click("tbody a", notice.number)
     browser.click("section[aria-labelledby=actions-h] a", "承認する")
     browser.click("form.form button", "内容を確認する")  # without the tick: refused, nothing done
     assert "チェックを入れてください" in browser.text(".error-summary")
     browser.click("#id_checked", loads=False)
     browser.fill("#id_note", "申請書の写しと聞き取りの記録を確認。")
-    browser.screen("25-notice-approve")
+    browser.screen("45-notice-approve")
     browser.click("form.form button", "内容を確認する")
     assert "通知を承認する前に確認してください" in browser.text()
-    browser.screen("26-notice-approve-confirm")
+    browser.screen("46-notice-approve-confirm")
     browser.click(".confirm-panel button", "承認して通知書を作る")
     assert "承認しました" in browser.text(".messages")
     notice.refresh_from_db()
@@ -231,7 +231,7 @@ def test_a_notice_goes_from_draft_through_approval_to_the_bureau(browser, office
          str(PDF_PAGE.with_suffix(""))],
         check=True,
     )  # fmt: skip
-    browser.screen("27-notice-approved")
+    browser.screen("47-notice-approved")
 
     # 4. The clerk records the sending.
     sign_in(browser, "tanaka")
@@ -242,7 +242,7 @@ def test_a_notice_goes_from_draft_through_approval_to_the_bureau(browser, office
     browser.fill("#id_note", "簡易書留 番号 123-45-67890-1")
     browser.click("form.form button", "内容を確認する")
     assert "送付を記録する前に確認してください" in browser.text()
-    browser.screen("28-notice-sent-confirm")
+    browser.screen("48-notice-sent-confirm")
     browser.click(".confirm-panel button", "送付を記録する")
     assert "送付を記録しました" in browser.text(".messages")
     notice.refresh_from_db()
@@ -250,4 +250,4 @@ def test_a_notice_goes_from_draft_through_approval_to_the_bureau(browser, office
         NoticeState.SENT, today, "registered_mail", "tanaka",
     )  # fmt: skip
     no_marker(browser)
-    browser.screen("29-notice-sent")
+    browser.screen("49-notice-sent")

@@ -198,7 +198,14 @@ def test_a_supervisor_signs_in_with_a_code_and_works_the_review_queue_by_keyboar
             # The birth date could not be read; name, sex and address agree: the same person.
             assert "読めなかった値" in browser.text("section[aria-labelledby=isa-h]")
             browser.screen("09-review-item")
-            browser.press("1")
+            browser.press("1")  # chooses candidate 1; only the confirm panel's button decides
+            panel = browser.text(".confirm-panel--decision", showing="判断を確定する前に確認してください")
+            assert office.resident(LE_THI_MAI).resident_code in panel
+            browser.press("1", "n", Keys.ENTER)  # stray keys on the panel decide nothing
+            assert office.decision_of(LE_THI_MAI.name).status == LinkStatus.PENDING_REVIEW
+            browser.screen("09b-review-confirm")
+            browser.tab_to("同じ人として確定する")
+            browser.press(Keys.ENTER)
         elif name == DUC_AT_ISA_ADDRESS.name:
             # Two residents of that name and birth date: find the one at the ISA address.
             browser.press("s")
@@ -208,9 +215,15 @@ def test_a_supervisor_signs_in_with_a_code_and_works_the_review_queue_by_keyboar
             browser.screen("10-review-choose", around="#search")
             browser.tab_to(f"（{DUC_AT_ISA_ADDRESS.code}）")
             browser.press(Keys.ENTER)
+            browser.text(".confirm-panel--decision", showing=DUC_AT_ISA_ADDRESS.code)
+            browser.tab_to("同じ人として確定する")
+            browser.press(Keys.ENTER)
         elif name == PHAM_VAN_LONG.name:
             # Another birth date and another house: not the resident of that name.
             browser.press("n")
+            browser.text(".confirm-panel--decision", showing="「住民でない」")
+            browser.tab_to("「住民でない」に確定する")
+            browser.press(Keys.ENTER)
         else:
             browser.tab_to("後で審査する")
             browser.press(Keys.ENTER)

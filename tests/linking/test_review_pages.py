@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from enrollment.linking.review import review_not_resident
-from enrollment.models import MatchDecision, MatchEvent, MatchRun
+from enrollment.models import LinkStatus, MatchDecision, MatchEvent, MatchRun
 from nhi_portal.models import AccessLog
 from tests.conftest import ensure_roles, signed_in
 from tests.factories import UserFactory
@@ -68,6 +68,9 @@ def item_url(decision, query=""):
     return reverse("review-item", args=[decision.pk]) + query
 
 
+CONFIRMED = {"confirmed": "yes"}  # the confirm panel's own button
+
+
 def page(response) -> str:
     return response.content.decode()
 
@@ -122,7 +125,9 @@ def test_clerks_cannot_review(queue, clerk_client):
     assert clerk_client.get(reverse("review-queue")).status_code == 403
     assert clerk_client.get(item_url(decisions[0])).status_code == 403
     first = people[NAMES[0]][0]
-    response = clerk_client.post(reverse("review-confirm", args=[decisions[0].pk]), {"resident": first.pk})
+    response = clerk_client.post(
+        reverse("review-confirm", args=[decisions[0].pk]), {"resident": first.pk, **CONFIRMED}
+    )
     assert response.status_code == 403
     assert not MatchEvent.objects.exists()
 
@@ -134,7 +139,7 @@ def test_another_municipality_sees_an_empty_queue_and_no_records(queue, other_su
     assert "審査待ちの記録はありません。" in html and NAMES[0] not in html
     assert client.get(item_url(decisions[0])).status_code == 404
     response = client.post(
-        reverse("review-confirm", args=[decisions[0].pk]), {"resident": people[NAMES[0]][0].pk}
+        reverse("review-confirm", args=[decisions[0].pk]), {"resident": people[NAMES[0]][0].pk, **CONFIRMED}
     )
     assert response.status_code == 404
     assert client.get(reverse("review-choose", args=[decisions[0].pk]), {"q": "NGUYEN"}).status_code == 404
@@ -199,12 +204,55 @@ def test_each_view_of_an_item_writes_one_access_log_entry(queue, supervisor_clie
     assert set(entry.object_ids) == {decisions[0].isa_record_id, *candidates}
 
 
+def test_a_key_or_a_click_only_chooses_the_confirm_panel_decides(queue, supervisor_client):
+    """Item 2 of issue 15: the shortcut 1 (a submit of the choice) changes nothing; the panel that
+    comes back restates the choice, and its button, which no key presses, makes the decision."""
+    decisions, people = queue
+    first = people[NAMES[0]][0]
+    html = page(supervisor_client.get(item_url(decisions[0])))
+    assert "候補1と同じ人として選ぶ" in html and "確定は次の画面" in html
+    chosen = supervisor_client.post(
+        reverse("review-confirm", args=[decisions[0].pk]),
+        {"resident": first.pk, "note": "在留カードで確認"},
+        headers={"HX-Request": "true"},
+    )
+    html = page(chosen)
+    assert chosen.status_code == 200
+    assert not MatchEvent.objects.exists()
+    assert MatchDecision.objects.get(pk=decisions[0].pk).status == LinkStatus.PENDING_REVIEW
+    panel = html[html.index("判断を確定する前に確認してください") :]
+    assert first.resident_code in panel and "在留カードで確認" in panel
+    assert 'name="confirmed" value="yes"' in panel
+    assert "data-shortcut" not in panel  # no key gives the confirmation
+    assert "同じ人として確定する" in panel and "選び直す" in panel
+
+    not_resident = page(supervisor_client.post(reverse("review-not-resident", args=[decisions[1].pk]), {}))
+    assert "「住民でない」に確定する" in not_resident and not MatchEvent.objects.exists()
+
+    decided = supervisor_client.post(
+        reverse("review-confirm", args=[decisions[0].pk]),
+        {"resident": first.pk, "note": "在留カードで確認", **CONFIRMED},
+    )
+    assert decided.status_code == 302
+    assert MatchDecision.objects.get(pk=decisions[0].pk).linked_resident_id == first.pk
+
+
+def test_a_refusal_known_before_the_confirmation_is_shown_at_once(municipality, queue, supervisor_client):
+    decisions, _ = queue
+    stranger = resident(municipality, name_alpha="WANG WEI", birth_date=date(1980, 1, 1))
+    html = page(
+        supervisor_client.post(reverse("review-confirm", args=[decisions[0].pk]), {"resident": stranger.pk})
+    )
+    assert "候補にありません" in html and "判断を確定する前に確認してください" not in html
+    assert not MatchEvent.objects.exists()
+
+
 def test_confirm_a_candidate_opens_the_next_record(queue, supervisor, supervisor_client):
     decisions, people = queue
     second = people[NAMES[0]][1]
     response = supervisor_client.post(
         reverse("review-confirm", args=[decisions[0].pk]) + "?annex=1",
-        {"resident": second.pk, "note": "住所で確認"},
+        {"resident": second.pk, "note": "住所で確認", **CONFIRMED},
     )
     assert response.status_code == 302
     assert response["Location"] == item_url(decisions[1], "?annex=1")
@@ -232,7 +280,8 @@ def test_choose_another_person_found_by_search(municipality, queue, supervisor, 
         ("search_residents", sorted([decisions[0].isa_record_id, other.pk]))
     ]
     response = supervisor_client.post(
-        reverse("review-choose", args=[decisions[0].pk]), {"resident": other.pk, "note": "窓口で確認"}
+        reverse("review-choose", args=[decisions[0].pk]),
+        {"resident": other.pk, "note": "窓口で確認", **CONFIRMED},
     )
     assert response["Location"] == item_url(decisions[1])
     decision = MatchDecision.objects.get(pk=decisions[0].pk)
@@ -252,7 +301,7 @@ def test_mark_not_resident_and_the_last_one_returns_to_the_queue(queue, supervis
     for decision in decisions[:2]:
         review_not_resident(decision=decision, user=supervisor)
     response = supervisor_client.post(
-        reverse("review-not-resident", args=[decisions[2].pk]), {"note": "市外在住"}, follow=True
+        reverse("review-not-resident", args=[decisions[2].pk]), {"note": "市外在住", **CONFIRMED}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("review-queue")
     html = page(response)
@@ -266,7 +315,7 @@ def test_htmx_gets_the_next_record_as_a_partial_and_the_url_pushed(queue, superv
     before = AccessLog.objects.count()
     response = supervisor_client.post(
         reverse("review-confirm", args=[decisions[0].pk]),
-        {"resident": people[NAMES[0]][0].pk},
+        {"resident": people[NAMES[0]][0].pk, **CONFIRMED},
         headers={"HX-Request": "true"},
     )
     html = page(response)
@@ -283,7 +332,7 @@ def test_htmx_on_the_last_record_redirects_the_browser_to_the_queue(queue, super
     for decision in decisions[1:]:
         review_not_resident(decision=decision, user=supervisor)
     response = supervisor_client.post(
-        reverse("review-not-resident", args=[decisions[0].pk]), headers={"HX-Request": "true"}
+        reverse("review-not-resident", args=[decisions[0].pk]), CONFIRMED, headers={"HX-Request": "true"}
     )
     assert response["HX-Redirect"] == reverse("review-queue")
 
@@ -329,7 +378,8 @@ def test_the_record_page_shows_the_decision_and_its_history(queue, supervisor, s
     decisions, people = queue
     chosen = people[NAMES[0]][0]
     supervisor_client.post(
-        reverse("review-confirm", args=[decisions[0].pk]), {"resident": chosen.pk, "note": "住所で確認"}
+        reverse("review-confirm", args=[decisions[0].pk]),
+        {"resident": chosen.pk, "note": "住所で確認", **CONFIRMED},
     )
     supervisor.first_name, supervisor.last_name = "花子", "審査"
     supervisor.save()
@@ -453,3 +503,61 @@ def test_the_batch_page_shows_each_records_decision_without_a_query_per_record(
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = page(clerk_client.get(reverse("batch-detail", args=[large.pk])))
     assert html.count("審査待ち</span>") == 4
+
+
+# An earlier "not resident here" --------------------------------------------------------------
+
+
+def test_not_resident_is_remembered_and_shown_when_the_person_comes_back(municipality, supervisor):
+    """Issue 15 item 3: the same person in next month's file, after a "not resident" decision,
+    comes with that decision on the queue and on the review page; another person does not."""
+    batch, _ = twins_batch(municipality, NAMES[:2])
+    supervisor.first_name, supervisor.last_name = "健一", "鈴木"
+    supervisor.save()
+    before = decision_of(batch, 1)
+    review_not_resident(decision=before, user=supervisor, note="市外在住を確認")
+    later = isa_batch(
+        municipality,
+        [
+            {"name": NAMES[0], "birth_date": date(1990, 1, 10), "address": "東京都小金井市本町1丁目2番3号"},
+            {"name": NAMES[1], "birth_date": date(1991, 2, 11), "address": "東京都小金井市本町1丁目2番3号"},
+        ],
+        month=date(2026, 11, 1),
+    )
+    match(later)
+    again, other = decision_of(later, 1), decision_of(later, 2)
+    assert again.status == other.status == LinkStatus.PENDING_REVIEW
+    client = signed_in(supervisor)
+
+    queue_html = page(client.get(reverse("review-queue") + "?month=2026-11"))
+    assert queue_html.count("前回「住民でない」（2026年10月）") == 1
+    rows = queue_html[queue_html.index("<tbody>") :].split("</tr>")
+    tagged = [row for row in rows if "前回「住民でない」" in row]
+    assert len(tagged) == 1 and item_url(again) in tagged[0]
+
+    html = page(client.get(item_url(again)))
+    assert "以前に「住民でない」と判断された人です" in html
+    notice = html[html.index('id="earlier-not-resident"') :]
+    assert "2026年10月" in notice and supervisor.get_full_name() in notice and "市外在住を確認" in notice
+    assert reverse("isa-record", args=[before.isa_record_id]) in notice
+    assert "以前に「住民でない」" not in page(client.get(item_url(other)))
+
+
+def test_the_queue_states_the_rule_it_applies(queue, supervisor_client, settings):
+    """Issue 15 item 11: every condition of an automatic match is on the page, with the figures
+    the engine uses (a record lacking any one of them waits here)."""
+    html = page(supervisor_client.get(reverse("review-queue")))
+    rule = html[html.index('id="review-rule"') : html.index("</section>", html.index('id="review-rule"'))]
+    auto, review, margin = (
+        f"{value:g}"
+        for value in (
+            settings.NHI_MATCH_AUTO_THRESHOLD,
+            settings.NHI_MATCH_REVIEW_THRESHOLD,
+            settings.NHI_MATCH_CLOSE_MARGIN,
+        )
+    )
+    assert "<strong>すべて</strong>に当たるときだけ" in rule
+    assert f"点数が{auto}点以上" in rule and f"2位の候補より{margin}点以上高い" in rule
+    assert "氏名（英字）・生年月日・性別が同じ住民がほかにいない" in rule
+    assert "読めなかった値がない" in rule and "住所に頼らずに一致" in rule
+    assert f"{review}点未満は「該当なし」" in rule and "年金一覧" in html

@@ -161,3 +161,29 @@ def test_only_superusers_import_the_municipality_table(administrator):
     root.refresh_from_db()
     assert signed_in(administrator).get(reverse("admin:portal_municipality_import")).status_code == 403
     assert signed_in(root).get(reverse("admin:portal_municipality_import")).status_code == 200
+
+
+def test_the_admin_speaks_japanese_and_shows_jst(administrator, clerk):
+    """Issue 15 item 10: no "Access attempts", "TOTP devices", "Filter by"; times in JST."""
+    import re
+    from datetime import UTC, datetime
+
+    client = signed_in(administrator)
+    for url in (
+        "/admin/",
+        "/admin/otp_totp/totpdevice/",
+        "/admin/axes/accessattempt/",
+        "/admin/portal/accesslog/",
+    ):
+        html = client.get(url).content.decode()
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", "", html, flags=re.S))
+        for english in ("Access attempts", "access attempt", "TOTP devices", "Totp", "Axes", "Select an option",
+                        "Filter by", "Confirmed", "Last used at", "Created at"):  # fmt: skip
+            assert english not in text, (url, english)
+    index = client.get("/admin/").content.decode()
+    assert "二要素認証" in index and "認証アプリ（TOTP）" in index and "ログインの制限" in index
+    entry = AccessLog.objects.create(
+        user=clerk, municipality=clerk.municipality, action="view_person", purpose="enrollment",
+        object_type="resident", at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+    )  # fmt: skip
+    assert str(entry).startswith("2026-12-01 08:30")  # JST, as every other time on the site

@@ -70,8 +70,10 @@ def api(perm, obj="", **ok) -> Expect:
 CASE_ACTIONS = {
     # action: (permission, GET of the form, POST of the empty form, GET/POST of the confirm page)
     "respond": ("work_cases", 200, 200, 302, 302),
-    "second": ("work_cases", 302, 302, 200, 409),  # no input: straight to the confirm page
-    "propose": ("work_cases", 200, 302, 302, 302),  # the note is optional: on to the confirm page
+    # The sweep's case is not due for these: the refusal is known before the confirm page, so the
+    # form answers 200 with it (the confirm page's POST still refuses: 409).
+    "second": ("work_cases", 200, 200, 200, 409),
+    "propose": ("work_cases", 200, 200, 302, 302),
     "approve": ("approve_ex_officio", 200, 200, 302, 302),
     "reject": ("approve_ex_officio", 200, 200, 302, 302),
     "close": ("work_cases", 200, 200, 302, 302),
@@ -124,12 +126,14 @@ TABLE: dict[str, Expect] = {
     "batch-acknowledge": page("import_files", "batch", POST=302),
     "batch-retry": page("import_files", "batch", POST=302),
     "batch-match": page("run_matching", "batch", POST=302),
+    "batch-open-cases": page("work_cases", "batch", POST=302),
     # Review ------------------------------------------------------------------------------------
     "review-queue": page("review_matches", GET=200),
     "review-item": page("review_matches", "decision", GET=200),
     "review-confirm": page("review_matches", "decision", POST=200),
     "review-choose": page("review_matches", "decision", GET=200, POST=200),
-    "review-not-resident": page("review_matches", "decision", POST=302),
+    # without confirmed=yes a review action only shows its confirm panel (200)
+    "review-not-resident": page("review_matches", "decision", POST=200),
     "isa-record": page("view_people", "record", GET=200),
     "review-overturn": page("review_matches", "record", GET=200, POST=200),
     # Cases and people ----------------------------------------------------------------------------
@@ -201,6 +205,10 @@ TABLE: dict[str, Expect] = {
     "linkage-new": page(("view_arrears", "export_data"), GET=200, POST=200),
     "linkage-detail": page("view_arrears", "linkage_produced", GET=200),
     # Approved by the supervisor (the clerk prepared it): the job is created, back to the detail.
+    # everyone with the arrears pages reads the settings; only supervisors change them
+    "linkage-settings": page(
+        "view_arrears", GET=200, POST=200, persona={"clerk": {"POST": 403}, "other": {"POST": 403}}
+    ),
     "linkage-approve": page(("view_arrears", "approve_exports"), "linkage_previewed", POST=302),
     "linkage-withdraw": page(("view_arrears", "export_data"), "linkage_previewed", POST=302),
     "linkage-verify": page(("view_arrears", "approve_exports"), "linkage_produced", POST=302),
