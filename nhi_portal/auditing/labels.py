@@ -43,6 +43,14 @@ ACTION_LABELS = {
     "confirm_payment_statement": "納付状況証明書の発行確認",
     "view_payment_statement": "納付状況証明書",
     "download_payment_statement": "納付状況証明書のダウンロード",
+    "person_notices": "住民の詳細（入管への通知）",
+    "view_notice": "入管への通知",
+    "list_open_notices": "入管への通知（作業中の一覧）",
+    "list_notices": "入管への通知の一覧",
+    "notice_pdf": "入管への通知書（PDF）",
+    "notice_pdf_preview": "入管への通知書の見本（PDF）",
+    "notice_document": "入管への通知の添付資料",
+    "notice_register_csv": "入管への通知の一覧のCSV出力",
 }
 
 # The case actions' form and confirm pages: case_<action>_page.
