@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import random
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -49,6 +50,7 @@ from enrollment.models import (
     ResidentMatchKey,
     Resolution,
 )
+from nhi_portal.domain.codes import lg_code_problem
 from nhi_portal.intake.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
@@ -148,17 +150,40 @@ def _features(resident_ids: set[int]) -> dict[int, Features]:
     return found
 
 
-_RECORD_COLUMNS = ("id", "name", "lg_code", "address", "sex", "birth_date", "problem_fields", "annex")
+_RECORD_COLUMNS = (
+    "id",
+    "name",
+    "lg_code",
+    "address",
+    "sex",
+    "birth_date",
+    "problem_fields",
+    "raw_lg_code",
+    "annex",
+)
+
+
+def _elsewhere_code(lg_code: str, raw: str | None, problems: list[str]) -> tuple[str, list[str]]:
+    """A valid municipality code of another municipality is refused by the import (the record is
+    kept, its code cleared), but for matching it is evidence, not an unreadable value: the person
+    lives elsewhere (moved out, or somebody else than a namesake living here). Use it, and do not
+    count it as a problem that forbids an automatic match."""
+    if lg_code or "lg_code" not in problems or not raw:
+        return lg_code, problems
+    code = unicodedata.normalize("NFKC", raw).strip()
+    if lg_code_problem(code) is not None:
+        return lg_code, problems
+    return code, [p for p in problems if p != "lg_code"]
 
 
 def _record_features(rows) -> list[Features]:
-    return [
-        record_features(
-            record_id=rid, name=name, lg_code=lg_code, address=address, sex=sex, birth_date=birth,
-            problems=[p for p in problems.split(",") if p],
-        )
-        for rid, name, lg_code, address, sex, birth, problems, *_ in rows
-    ]  # fmt: skip
+    features = []
+    for rid, name, lg_code, address, sex, birth, problem_text, raw_lg_code, *_ in rows:
+        lg_code, problems = _elsewhere_code(lg_code, raw_lg_code, [p for p in problem_text.split(",") if p])
+        features.append(record_features(
+            record_id=rid, name=name, lg_code=lg_code, address=address, sex=sex, birth_date=birth, problems=problems,
+        ))  # fmt: skip
+    return features
 
 
 def letter_kind(annex: int) -> str:

@@ -480,10 +480,15 @@ def decide(
     if p_best < auto:
         reasons.append("score_between")
 
+    # A candidate of the other sex is somebody else unless everything else agrees (`_sex_tolerable`):
+    # shown, but not a reading anyone acts on.
+    other_sex = {
+        i for i, s in enumerate(ranked) if s.levels[2] == S_DISAGREE and not _sex_tolerable(s.levels)
+    }
     plausible = [
         Reading(ranked[i].resident.key, p, actions[i][0], actions[i][1])
         for i, p in enumerate(probabilities)
-        if p >= thresholds.review or i == 0
+        if (p >= thresholds.review or i == 0) and i not in other_sex
     ]
     if nobody >= thresholds.review or not plausible:
         plausible.append(Reading(None, nobody, NO_LETTER, "not_here"))
@@ -515,7 +520,9 @@ def decide(
         return Decision(record.key, NO_MATCH, "below_threshold", ("below_threshold", *blocking), None,
                         best.score, explained(), *common)  # fmt: skip
     if recipients == {None}:
-        return Decision(record.key, NO_MATCH, "no_letter_either_way", ("no_letter_either_way", *blocking), None,
+        why = "sex_differs" if 0 in other_sex and not {r.resident_id for r in plausible} - {None} else (
+            "no_letter_either_way")  # fmt: skip
+        return Decision(record.key, NO_MATCH, why, (why, *[r for r in blocking if r != why]), None,
                         best.score, explained(), *common)  # fmt: skip
     reason = "same_name_dob_sex" if "same_name_dob_sex" in reasons else blocking[0]
     return Decision(record.key, REVIEW, reason, tuple(reasons), lead.key, best.score, explained(), *common)
