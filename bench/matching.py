@@ -59,6 +59,7 @@ def child(data_dir: str, out: str, lg_code: str) -> dict:
     directory = Path(data_dir)
     started = time.perf_counter()
     municipality = resolve_municipality(lg_code, create=True)
+    _register_wards(municipality, directory)
     import_file(quiet, str(directory / "residents.csv"), municipality=municipality, kind="residents",
                 mode=ImportMode.SNAPSHOT)  # fmt: skip
     ledger = directory / "nhi_ledger.csv"
@@ -84,6 +85,19 @@ def child(data_dir: str, out: str, lg_code: str) -> dict:
         for batch in batches:
             write_matches(batch, fh, header=False)
     return {"import_seconds": round(import_seconds, 2), "match_seconds": round(match_seconds, 2)}
+
+
+def _register_wards(municipality, directory: Path) -> None:
+    """A designated city's wards (区), as an administrator registers them: the register and the ISA
+    files carry ward codes (the 横浜市 sample: summary.json "wards")."""
+    from nhi_portal.models import Municipality
+
+    summary = directory / "summary.json"
+    wards = json.loads(summary.read_text(encoding="utf-8")).get("wards", []) if summary.exists() else []
+    for code in wards:
+        Municipality.objects.get_or_create(
+            lg_code=code, defaults={"name": f"区{code}", "parent": municipality}
+        )
 
 
 def lg_code_of(data_dir: Path) -> str:
@@ -114,7 +128,9 @@ def prepare_sample(source: Path, *, variants: bool = False) -> Path:
         writer = csv.DictWriter(fh, fieldnames=list(truth[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(truth)
-    (out / "summary.json").write_text(json.dumps({"lg_code": SAMPLE_LG_CODE}), encoding="utf-8")
+    manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    summary = {"lg_code": SAMPLE_LG_CODE, "wards": manifest.get("host_lg_codes", [])}
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return out
 
 
