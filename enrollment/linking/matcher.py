@@ -269,8 +269,8 @@ def fit_run_model(run: MatchRun) -> ScoringModel:
         for key in keys:
             if key.startswith("b:"):
                 by_place.extend((record, residents[rid]) for rid in members.get(key, ()) if rid in residents)
-    sample = _random_residents(run.municipality_id)
-    rng = random.Random(run.pk)
+    sample = _random_residents(run.municipality_id, population)
+    rng = random.Random(len(records))  # not the run's id: the same files give the same model
     random_pairs = (
         [(rng.choice(records), rng.choice(sample)) for _ in range(FIT_RANDOM_PAIRS)]
         if records and sample
@@ -292,13 +292,20 @@ def fit_run_model(run: MatchRun) -> ScoringModel:
     )
 
 
-def _random_residents(municipality_id: int) -> list[Features]:
+def _random_residents(municipality_id: int, population: int) -> list[Features]:
+    """About `FIT_RANDOM_RESIDENTS` residents spread evenly over the register (every k-th by id):
+    deterministic, so that the same files give the same model and the same decisions (the
+    variants of a file in another encoding or notation included)."""
+    step = max(1, population // FIT_RANDOM_RESIDENTS)
     ids = list(
         ResidentFeatures.objects.for_municipality(municipality_id)
-        .order_by("?")
+        .alias(sample=Mod("resident_id", step))
+        .filter(sample=0)
+        .order_by("resident_id")
         .values_list("resident_id", flat=True)[:FIT_RANDOM_RESIDENTS]
     )
-    return list(_features(set(ids)).values())
+    found = _features(set(ids))
+    return [found[i] for i in ids if i in found]
 
 
 def labelled_pairs(municipality_id: int) -> tuple[list[tuple[Features, Features]], list[bool]]:

@@ -62,7 +62,7 @@ EXPECTED: dict[str, list[str]] = {
         "ca311a09806ca19f", "fcc5029102f2b9cb",
     ],
     "decisions": [
-        "4d8a5f1e86c9a981", "a7686fc4ce2bce27", "d4dc345427da46a4",
+        "2cab77d27373f847", "46b43a53587b4456", "d4dc345427da46a4",
     ],
 }
 # fmt: on
