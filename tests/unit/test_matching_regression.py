@@ -62,7 +62,7 @@ EXPECTED: dict[str, list[str]] = {
         "ca311a09806ca19f", "fcc5029102f2b9cb",
     ],
     "decisions": [
-        "2cab77d27373f847", "46b43a53587b4456", "d4dc345427da46a4",
+        "9af8e0f66c4393f9", "e568b8bafe7db8f0", "7e22d04f97d85a47",
     ],
 }
 # fmt: on
