@@ -14,6 +14,11 @@ Figures (the acceptance bar of the matching issue):
   pick the true resident; they are also counted on their own as "ambiguous auto-matched").
 - recall = correct auto-matches / records whose expected is match.
 - review rate = records sent to review / all records.
+- wrong letters (`letters`: which residents an enrollment letter would go to once linked: 在住 and
+  not insured, `letter_recipients`) = automatic matches that would send an enrollment letter to
+  someone other than the true resident, or for a record whose truth says no letter
+  (`expected_action` other than enroll_reminder, where the truth has that column — the 横浜市
+  sample's gold file — else expected other than match).
 
 Error breakdown per difference label (a record with two labels counts under both; a record
 without labels under "(none)"): false auto-matches (by kind) and missed true matches (sent to
@@ -24,9 +29,11 @@ label, so a rate can be read.
 from __future__ import annotations
 
 import csv
+import gzip
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 AUTO_MATCH, REVIEW, NO_MATCH = "auto_match", "review", "no_match"
@@ -71,6 +78,8 @@ class Evaluation:
     ambiguous: Counter = field(default_factory=Counter)  # decision → count, expected=ambiguous
     ambiguous_auto_true_resident: int = 0  # of the ambiguous auto-matches, those naming the true one
     not_in_register: Counter = field(default_factory=Counter)  # decision → count
+    wrong_letters: int = 0
+    wrong_letters_by_label: Counter = field(default_factory=Counter)
     missing_predictions: int = 0
     unknown_predictions: int = 0  # predictions for records not in the truth (ignored)
     by_label: dict[str, LabelErrors] = field(default_factory=dict)
@@ -120,6 +129,7 @@ class Evaluation:
             "precision": self.precision,
             "recall": self.recall,
             "review_rate": self.review_rate,
+            "wrong_letters": self.wrong_letters,
             "missing_predictions": self.missing_predictions,
         }
 
@@ -133,8 +143,11 @@ def _labels(text: str | None) -> list[str]:
     return labels or [NO_LABEL]
 
 
-def evaluate(predictions: Iterable[Mapping], truth: Iterable[Mapping]) -> Evaluation:
-    """Compare decisions with the truth; see the module docstring for the definitions."""
+def evaluate(
+    predictions: Iterable[Mapping], truth: Iterable[Mapping], *, letters: Collection[str] | None = None
+) -> Evaluation:
+    """Compare decisions with the truth; see the module docstring for the definitions. `letters`:
+    resident codes an enrollment letter goes to when linked (None: wrong letters not counted)."""
     predicted: dict[Key, Mapping] = {}
     for row in predictions:
         key = _key(row)
@@ -183,6 +196,13 @@ def evaluate(predictions: Iterable[Mapping], truth: Iterable[Mapping]) -> Evalua
                 false_kind = FALSE_POSITIVE
         else:
             raise ValueError(f"unknown expected value {expected!r} for {key}")
+        if letters is not None and decision == AUTO_MATCH and code in letters:
+            action = t.get("expected_action")
+            right = code == true_code and (action == "enroll_reminder" if action else expected == MATCH)
+            if not right:
+                result.wrong_letters += 1
+                for label in labels:
+                    result.wrong_letters_by_label[label] += 1
         if false_kind:
             result.false_auto[false_kind] += 1
         if missed_kind:
@@ -203,6 +223,55 @@ def evaluate(predictions: Iterable[Mapping], truth: Iterable[Mapping]) -> Evalua
 def read_truth(path: Path | str) -> list[dict]:
     with Path(path).open(encoding="utf-8", newline="") as fh:
         return [{**row, "row_number": int(row["row_number"])} for row in csv.DictReader(fh)]
+
+
+def _open_text(path: Path):
+    return (
+        gzip.open(path, "rt", encoding="utf-8", newline="")
+        if path.suffix == ".gz"
+        else path.open(encoding="utf-8", newline="")
+    )
+
+
+def letter_recipients(
+    residents: Path | str, ledger: Path | str | None, *, on: date | None = None
+) -> set[str]:
+    """Resident codes an enrollment letter would go to once a record is linked to them: 在住 and
+    not an active NHI insured on `on` (today), as `enrollment.cases.services.cases_open` decides."""
+    on_text = (on or date.today()).isoformat()
+    insured: set[str] = set()
+    if ledger is not None and Path(ledger).exists():
+        with _open_text(Path(ledger)) as fh:
+            for row in csv.DictReader(fh):
+                if row["acquired_date"] <= on_text and (not row["lost_date"] or row["lost_date"] > on_text):
+                    insured.add(row["resident_code"])
+    with _open_text(Path(residents)) as fh:
+        return {
+            row["resident_code"]
+            for row in csv.DictReader(fh)
+            if row.get("status", "在住") == "在住" and row["resident_code"] not in insured
+        }
+
+
+def truth_from_gold(gold: Path | str) -> list[dict]:
+    """The 横浜市 sample's gold.csv.gz as truth rows: expected `ambiguous` for the truly ambiguous
+    (expected_action review), `match` when the true resident is in the register, else
+    `not_in_register`; labels from perturbations and hard_negatives; expected_action kept."""
+    rows = []
+    with _open_text(Path(gold)) as fh:
+        for row in csv.DictReader(fh):
+            code = row["true_resident_code"]
+            action = row["expected_action"]
+            labels = [
+                x for part in (row["perturbations"], row["hard_negatives"]) for x in part.split(";") if x
+            ]
+            rows.append({
+                "source_file": row["file"], "row_number": int(row["row_number"]), "resident_code": code,
+                "differences": ";".join(labels),
+                "expected": AMBIGUOUS if action == "review" else (MATCH if code else NOT_IN_REGISTER),
+                "expected_action": action,
+            })  # fmt: skip
+    return rows
 
 
 def read_predictions(path: Path | str) -> list[dict]:
@@ -254,6 +323,7 @@ def format_comparison(
     row("records", (str(e.records) for e in evaluations))
     row("auto / review / no match", (f"{e.auto}/{e.review}/{e.decisions[NO_MATCH]}" for e in evaluations))
     row("correct auto-matches", (str(e.correct_auto) for e in evaluations))
+    row("wrong letters", (str(e.wrong_letters) for e in evaluations))
     for kind, text in (
         (WRONG_RESIDENT, "false auto: wrong resident"),
         (FALSE_POSITIVE, "false auto: not in register"),

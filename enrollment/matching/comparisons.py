@@ -45,8 +45,8 @@ class Comparison:
 
 # --- name ----------------------------------------------------------------------------------------
 
-NAME_LEVELS = ("exact", "joined", "subset", "fuzzy", "partial", "disagree", MISSING)
-N_EXACT, N_JOINED, N_SUBSET, N_FUZZY, N_PARTIAL, N_DISAGREE, N_MISSING = range(7)
+NAME_LEVELS = ("exact", "joined", "subset", "fuzzy", "partial", "token", "disagree", MISSING)
+N_EXACT, N_JOINED, N_SUBSET, N_FUZZY, N_PARTIAL, N_TOKEN, N_DISAGREE, N_MISSING = range(8)
 
 
 def compare_name(a: Features, b: Features) -> int:
@@ -102,14 +102,16 @@ def _compare_tokens(
         return N_FUZZY
     # Partial: the smaller name is contained in the larger, or all tokens but one agree and that one
     # is one edit from a leftover token (NGUYEN VAN AN / NGUYEN VAN ANH: a typo, or a brother).
-    # NGUYEN VAN AN / NGUYEN VAN BINH is no evidence at all among Vietnamese names: disagree.
+    # NGUYEN VAN AN / NGUYEN VAN BINH is little or no evidence among Vietnamese names, while JOHN SMITH /
+    # JOHX SMIHT (a given name garbled) is much: what a shared token says is for the municipality's
+    # own data to tell (level "token", learned like every other level).
     if not unpaired:
         return N_PARTIAL
     if len(unpaired) == 1 and exact + close >= 2 and any(loosely_close(unpaired[0], t) for t in leftover):
         return N_PARTIAL
     if one_letter_slip(ta, tb):  # HTAR CHO / HTAR CHU: two tokens, a slip in the short one
         return N_PARTIAL
-    return N_DISAGREE
+    return N_TOKEN if exact else N_DISAGREE
 
 
 # --- birth date ----------------------------------------------------------------------------------
@@ -147,7 +149,11 @@ def compare_sex(a: Features, b: Features) -> int:
 
 # --- municipality code ---------------------------------------------------------------------------
 
-LG_LEVELS = ("exact", "same_city", "disagree", MISSING)
+LG_LEVELS = ("exact", "same_city", "moved_away", "disagree", MISSING)
+G_EXACT, G_SAME_CITY, G_MOVED_AWAY, G_DISAGREE, G_MISSING = range(5)
+# Register statuses (住民票の状態) under which an ISA address in another municipality is what one
+# expects: the person moved out (転出) or left Japan (国外転出) and the ISA holds the later address.
+_GONE_ELSEWHERE = frozenset({"moved_out", "left_japan"})
 # 5-digit bodies of the designated cities (政令指定都市); their wards are numbered right after them.
 DESIGNATED_CITIES = (
     1100, 4100, 11100, 12100, 14100, 14130, 14150, 15100, 22100, 22130,
@@ -165,14 +171,20 @@ def designated_city_of(code: str) -> int | None:
 
 
 def compare_lg_code(a: Features, b: Features) -> int:
+    """The ISA municipality code against the resident's, read with the register status.
+
+    A different municipality says opposite things depending on the register: for a resident who
+    moved out (転出) or left Japan (国外転出) it is the expected later address ("moved_away"), for one
+    still living here (在住) it says the record is about somebody else ("disagree").
+    """
     if not a.lg_code or not b.lg_code:
-        return 3
+        return G_MISSING
     if a.lg_code[:5] == b.lg_code[:5]:  # the 6th digit is only a check digit
-        return 0
+        return G_EXACT
     city = designated_city_of(a.lg_code)
     if city is not None and city == designated_city_of(b.lg_code):
-        return 1
-    return 2
+        return G_SAME_CITY
+    return G_MOVED_AWAY if b.status in _GONE_ELSEWHERE else G_DISAGREE
 
 
 # --- address -------------------------------------------------------------------------------------
@@ -229,7 +241,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "name", "氏名（英字）", NAME_LEVELS,
         {"exact": "一致", "joined": "空白の位置のみ相違", "subset": "ミドルネーム等の欠落",
-         "fuzzy": "表記ゆれ（誤字）", "partial": "一部の語のみ一致", "disagree": "不一致", MISSING: "データなし"},
+         "fuzzy": "表記ゆれ（誤字）", "partial": "一部の語のみ一致", "token": "同じ語を含むが他の語は相違",
+         "disagree": "不一致", MISSING: "データなし"},
         compare_name, lambda f: f.name, lambda f: f.name,
     ),
     Comparison(
@@ -244,7 +257,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "lg_code", "地方公共団体コード", LG_LEVELS,
-        {"exact": "一致", "same_city": "同一指定都市の別の区", "disagree": "不一致", MISSING: "データなし"},
+        {"exact": "一致", "same_city": "同一指定都市の別の区", "moved_away": "他市区町村（住民票は転出・国外転出）",
+         "disagree": "他市区町村（住民票は在住）", MISSING: "データなし"},
         compare_lg_code, lambda f: f.lg_code, lambda f: f.lg_code,
     ),
     Comparison(

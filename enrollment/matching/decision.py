@@ -10,17 +10,18 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from .comparisons import (
-    A_BLOCK,
     A_EXACT,
     B_EXACT,
-    B_TYPO,
+    B_MISSING,
     COMPARISONS,
+    G_EXACT,
+    MISSING,
     N_EXACT,
-    N_FUZZY,
     N_JOINED,
+    N_MISSING,
     N_PARTIAL,
-    N_SUBSET,
     S_AGREE,
+    S_DISAGREE,
 )
 from .features import MATCHING_FIELDS, Features
 from .names import anagram_key, one_letter_slip
@@ -35,12 +36,15 @@ OUTCOME_LABELS_JA = {AUTO_MATCH: "自動照合", REVIEW: "要確認", NO_MATCH: 
 # Reason codes, strongest first: the first that applies is the decision's `reason`.
 REASON_LABELS_JA = {
     "no_candidates": "候補者なし",
-    "below_threshold": "スコアが確認基準未満",
+    "below_threshold": "どの候補者も本人である確率が低い",
+    "no_letter_either_way": "どの読み方でも通知は同じ（通知なし）",
+    "doppelganger": "氏名・生年月日・性別・住所が同じ住民が複数",
     "field_problem": "ISAデータの照合項目に不備あり",
     "same_name_dob_sex": "氏名・生年月日・性別が同じ住民が複数",
-    "close_candidates": "スコアの近い候補者あり",
+    "sex_differs": "性別が異なる",
+    "close_candidates": "他の候補者である可能性も残る",
     "weak_identity": "氏名または生年月日の一致が不十分",
-    "score_between": "スコアが自動照合基準未満",
+    "score_between": "本人である確率が自動照合の基準未満",
     "auto": "自動照合基準を満たす",
 }
 FIELD_PROBLEM_LABELS_JA = {
@@ -52,34 +56,54 @@ FIELD_PROBLEM_LABELS_JA = {
 }
 STATUS_LABELS_JA = {"resident": "在住", "moved_out": "転出", "died": "死亡", "left_japan": "国外転出"}
 
-# An automatic match needs the person's identity itself to agree, not only where they live: family
-# members share a family name and address, twins also a birth date (see docs in `decide`).
-_STRONG_NAME = frozenset({N_EXACT, N_JOINED, N_SUBSET, N_FUZZY})
-_STRONG_BIRTH = frozenset({B_EXACT, B_TYPO})
-_SAME_PLACE = frozenset({A_EXACT, A_BLOCK})
+# What a reading (this record is that resident, or nobody here) leads to (勧奨の有無).
+ENROLLMENT_LETTER = "enrollment_letter"
+WITHDRAWAL_LETTER = "withdrawal_letter"
+NO_LETTER = "none"
+ACTION_LABELS_JA = {
+    ENROLLMENT_LETTER: "加入勧奨の通知を送る",
+    WITHDRAWAL_LETTER: "資格喪失届の勧奨を送る",
+    NO_LETTER: "通知なし",
+}
+NO_LETTER_WHY_JA = {
+    "moved_out": "転出済み",
+    "died": "死亡",
+    "left_japan": "国外転出済み",
+    "insured": "すでに国保に加入",
+    "not_insured": "国保に加入していない",
+    "not_here": "この市区町村の住民でない",
+}
 
 
-def _identity_agrees(levels: Sequence[int]) -> bool:
-    """Name and birth date agree well enough on their own for an automatic match.
-
-    Where the block address agrees too, a name variant (missing middle name, typo) or a one-digit
-    birth date error is fine. Where it does not (the person moved, or is someone else; the same
-    town and chome holds hundreds of foreign residents), only the name exactly (spacing aside) and
-    the birth date exactly will do: a namesake with a similar name and the same birth date, or the
-    same name and a near birth date, is then about as likely as a mover.
-    """
-    name, birth, address = levels[0], levels[1], levels[4]
-    if name not in _STRONG_NAME or birth not in _STRONG_BIRTH:
+def _identity_agrees(levels: Sequence[int], model: ScoringModel, adjustment: float) -> bool:
+    """Name and birth date carry the identity: an automatic match needs each of them to be evidence
+    for the same person on its own (a positive learned weight; the name's after its frequency
+    adjustment). Address and birth date alone would pick a relative (family members share the
+    address, twins the birth date too); name and address alone a parent with the child's name.
+    What counts as positive is the municipality's own data (a shared family name is evidence in
+    FEBRL's Australian names, next to none among Vietnamese ones)."""
+    name, birth = levels[0], levels[1]
+    if name == N_MISSING or birth == B_MISSING:
         return False
-    return address in _SAME_PLACE or (name in (N_EXACT, N_JOINED) and birth == B_EXACT)
+    weights = model.weights
+    return weights[0][name] + (adjustment if name <= N_JOINED else 0.0) > 0 and weights[1][birth] > 0
+
+
+def _sex_tolerable(levels: Sequence[int]) -> bool:
+    """A sex disagreement is a clerk's slip only when everything else agrees exactly, address down
+    to the building and room; otherwise it is another person (a namesake of the other sex)."""
+    return levels[2] != S_DISAGREE or (
+        levels[0] in (N_EXACT, N_JOINED)
+        and levels[1] == B_EXACT
+        and levels[4] == A_EXACT
+        and levels[3] == G_EXACT
+    )
 
 
 def _same_flat_slip(record: Features, resident: Features, levels: Sequence[int]) -> bool:
     """A one-letter slip in a short name token (`one_letter_slip`) is as good as a typo when
     everything else agrees exactly: the birth date, the sex and the address down to the building
-    and room. A different person with a name one letter away, born the same day, of the same sex and
-    living in the same flat is far rarer than a clerk's slip of the pen (and a twin or namesake in
-    the register still sends the record to review through the other rules)."""
+    and room."""
     return (
         levels[0] == N_PARTIAL
         and levels[1] == B_EXACT
@@ -91,24 +115,72 @@ def _same_flat_slip(record: Features, resident: Features, levels: Sequence[int])
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Log2 score thresholds. The defaults (20/10) are a strict choice for callers without
-    settings (the pure engine's tests and benchmark). The portal does not use them: each match
-    run takes settings NHI_MATCH_AUTO_THRESHOLD (12) and NHI_MATCH_REVIEW_THRESHOLD (4), the
-    values docs/matching.md measures, and stores them on the run. A true match that agrees on
-    name, birth date and address scores 35-45, one that moved 22-30."""
+    """Match probabilities, not score points.
 
-    auto: float = 20.0
-    review: float = 10.0
-    close_margin: float = 6.0
+    `target_precision`: an automatic match needs the best candidate's probability of being the
+    person (against every other candidate and against "nobody here") to be at least this, so the
+    expected precision of the automatic matches is at least the target. `review`: a reading
+    (a candidate, or nobody here) with at least this probability is plausible; a supervisor is asked
+    only when plausible readings lead to different letters.
+    """
+
+    target_precision: float = 0.9995
+    review: float = 0.02
+    auto: float | None = None  # the probability an automatic match needs, set from the target by the fit
 
     def __post_init__(self) -> None:
-        if self.review > self.auto:
-            raise ValueError("review threshold must not exceed the auto threshold")
-        if self.close_margin < 0:
-            raise ValueError("close margin must not be negative")
+        if not 0.5 <= self.target_precision < 1.0:
+            raise ValueError("target precision must be in [0.5, 1)")
+        if not 0.0 < self.review < 0.5:
+            raise ValueError("review probability must be in (0, 0.5)")
+        if self.auto is not None and not self.review < self.auto < 1.0:
+            raise ValueError("the automatic-match probability must be between the review probability and 1")
+
+    @property
+    def auto_probability(self) -> float:
+        """Without a fitted value: the target itself (each automatic match at least that probable)."""
+        return self.target_precision if self.auto is None else self.auto
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Thresholds:
+        """From a stored run; runs made before probabilities (score points) get the defaults."""
+        if "target_precision" not in data:
+            return cls()
+        auto = data.get("auto")
+        return cls(
+            target_precision=float(data["target_precision"]),
+            review=float(data["review"]),
+            auto=None if auto is None else float(auto),
+        )
 
     def to_dict(self) -> dict:
-        return {"auto": self.auto, "review": self.review, "close_margin": self.close_margin}
+        return {
+            "target_precision": self.target_precision,
+            "review": self.review,
+            "auto": self.auto_probability,
+        }
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    """What a link would lead to: the kind of letter the record's list asks for and who of the
+    candidates is insured now. `kind` is ENROLLMENT_LETTER (ISA annexes, pension category-2 lost)
+    or WITHDRAWAL_LETTER (pension category-1/3 lost)."""
+
+    kind: str = ENROLLMENT_LETTER
+    insured: frozenset[str] = frozenset()
+
+    def action(self, resident: Features) -> tuple[str, str]:
+        """(action, why there is none) of linking the record to this resident."""
+        if resident.status != "resident":
+            return NO_LETTER, resident.status
+        insured = resident.key in self.insured
+        if self.kind == WITHDRAWAL_LETTER:
+            return (WITHDRAWAL_LETTER, "") if insured else (NO_LETTER, "not_insured")
+        return (NO_LETTER, "insured") if insured else (ENROLLMENT_LETTER, "")
+
+
+DEFAULT_LETTERS = LetterContext()
 
 
 @dataclass(slots=True)
@@ -119,6 +191,8 @@ class FieldComparison:
     level: str
     weight: float
     frequency_adjustment: float = 0.0  # part of `weight` from how common the name is (names only)
+    m: float | None = None  # the model's m and u behind the weight (None: "missing", weight 0)
+    u: float | None = None
 
     @property
     def field_label(self) -> str:
@@ -129,7 +203,7 @@ class FieldComparison:
         return _COMPARISON[self.field].level_labels_ja[self.level]
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "field": self.field,
             "field_label": self.field_label,
             "record_value": self.record_value,
@@ -139,6 +213,9 @@ class FieldComparison:
             "weight": round(self.weight, 3),
             "frequency_adjustment": round(self.frequency_adjustment, 3),
         }
+        if self.m is not None and self.u is not None:
+            data["m"], data["u"] = float(f"{self.m:.4g}"), float(f"{self.u:.4g}")
+        return data
 
 
 _COMPARISON = {c.field: c for c in COMPARISONS}
@@ -150,6 +227,9 @@ class CandidateScore:
     status: str
     score: float
     comparisons: tuple[FieldComparison, ...]
+    probability: float | None = None  # that this resident is the record's person
+    action: str = ""  # what linking to this resident leads to (ACTION_LABELS_JA)
+    no_letter_why: str = ""
 
     @property
     def former_resident(self) -> bool:
@@ -157,13 +237,43 @@ class CandidateScore:
         return self.status != "resident"
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "resident_id": self.resident_id,
             "status": self.status,
             "status_label": STATUS_LABELS_JA.get(self.status, self.status),
             "former_resident": self.former_resident,
             "score": round(self.score, 3),
             "comparisons": [c.to_dict() for c in self.comparisons],
+        }
+        if self.probability is not None:
+            data["probability"] = round(self.probability, 6)
+        if self.action:
+            data["action"] = self.action
+            data["action_label"] = _action_label(self.action, self.no_letter_why)
+        return data
+
+
+def _action_label(action: str, why: str) -> str:
+    if action == NO_LETTER and why:
+        return f"{ACTION_LABELS_JA[NO_LETTER]}（{NO_LETTER_WHY_JA.get(why, STATUS_LABELS_JA.get(why, why))}）"
+    return ACTION_LABELS_JA[action]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to read the record: it is this resident (`resident_id`), or nobody here (None)."""
+
+    resident_id: str | None
+    probability: float
+    action: str
+    no_letter_why: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "resident_id": self.resident_id,
+            "probability": round(self.probability, 6),
+            "action": self.action,
+            "action_label": _action_label(self.action, self.no_letter_why),
         }
 
 
@@ -172,7 +282,11 @@ class Decision:
     """The outcome for one ISA record. `resident_id` is the matched resident (auto_match) or the best
     candidate to confirm (review); None for no_match. `candidates` are the best few, best first, and
     with reason `same_name_dob_sex` also every other candidate with the best one's name, birth date
-    and sex, however low it ranks (see `same_identity`)."""
+    and sex, however low it ranks (see `same_identity`).
+
+    `readings`: the plausible ways to read the record with their probabilities and what each leads
+    to; `stake`: the probability that acting on the most likely reading sends a letter wrongly or
+    misses one (0 when every plausible reading leads to the same letter) — what orders the queue."""
 
     record_id: str
     outcome: str
@@ -184,6 +298,9 @@ class Decision:
     thresholds: Thresholds
     record_problems: tuple[str, ...] = ()
     candidate_count: int = 0
+    readings: tuple[Reading, ...] = ()
+    stake: float = 0.0
+    probability: float | None = None  # of the best candidate
 
     @property
     def best(self) -> CandidateScore | None:
@@ -214,11 +331,14 @@ class Decision:
             "resident_id": self.resident_id,
             "former_resident": self.former_resident,
             "score": None if self.score is None else round(self.score, 3),
+            "probability": None if self.probability is None else round(self.probability, 6),
             "record_problems": [
                 {"field": p, "label": FIELD_PROBLEM_LABELS_JA.get(p, p)} for p in self.record_problems
             ],
             "candidate_count": self.candidate_count,
             "candidates": [c.to_dict() for c in self.candidates],
+            "readings": [r.to_dict() for r in self.readings],
+            "stake": round(self.stake, 6),
             "thresholds": self.thresholds.to_dict(),
         }
 
@@ -240,7 +360,6 @@ class ScoredPair(NamedTuple):
 
 
 _EXPLAINED = tuple((c.field, c.levels, c.resident_value) for c in COMPARISONS)
-_NAME_EXPLAINED, _OTHERS_EXPLAINED = _EXPLAINED[0], _EXPLAINED[1:]  # the name comes first
 
 
 def record_values(record: Features) -> tuple[str, ...]:
@@ -249,32 +368,50 @@ def record_values(record: Features) -> tuple[str, ...]:
 
 
 def explain(
-    model: ScoringModel, record: Features, scored: ScoredPair, values: Sequence[str] | None = None
+    model: ScoringModel,
+    record: Features,
+    scored: ScoredPair,
+    values: Sequence[str] | None = None,
+    *,
+    probability: float | None = None,
+    letters: LetterContext | None = None,
 ) -> CandidateScore:
-    """Per field: both values, level and weight. `values`: `record_values(record)`, if already known.
-
-    The name's weight includes the term-frequency adjustment; the others add 0.0, as they always have.
-    """
+    """Per field: both values, level, weight and the model's m and u behind it. `values`:
+    `record_values(record)`, if already known. The name's weight includes the term-frequency
+    adjustment; the others have none."""
     if values is None:
         values = record_values(record)
     resident, score, levels, adjustment = scored
     weights = model.weights
     if not len(levels) == len(values) == len(weights) == len(_EXPLAINED):
         raise ValueError("one level, value and weight table per comparison expected")
-    field, level_names, resident_value = _NAME_EXPLAINED
-    level = levels[0]
-    comparisons = [FieldComparison(
-        field, values[0], resident_value(resident), level_names[level], weights[0][level] + adjustment, adjustment
-    )]  # fmt: skip
-    for i, (field, level_names, resident_value) in enumerate(_OTHERS_EXPLAINED, 1):
+    comparisons = []
+    for i, (field, level_names, resident_value) in enumerate(_EXPLAINED):
         level = levels[i]
+        name = level_names[level]
+        extra = adjustment if i == 0 else 0.0
+        m, u = model.params[field][name] if name != MISSING else (None, None)
         comparisons.append(FieldComparison(
-            field, values[i], resident_value(resident), level_names[level], weights[i][level] + 0.0, 0.0
+            field, values[i], resident_value(resident), name, weights[i][level] + extra, extra, m, u
         ))  # fmt: skip
-    return CandidateScore(resident.key, resident.status, score, tuple(comparisons))
+    action, why = letters.action(resident) if letters is not None else ("", "")
+    return CandidateScore(resident.key, resident.status, score, tuple(comparisons), probability, action, why)
 
 
 _BY_SCORE = itemgetter(1)  # ScoredPair.score
+
+
+def reading_probabilities(scores: Sequence[float]) -> tuple[list[float], float]:
+    """Each candidate's probability of being the person, and nobody here's: the scores are log2
+    odds against "nobody here", and at most one candidate can be the person."""
+    if not scores:
+        return [], 1.0
+    top = max(scores)
+    shift = max(top, 0.0)  # scale by the largest odds so that 2**score cannot overflow
+    odds = [2.0 ** (s - shift) for s in scores]
+    nobody = 2.0 ** (-shift)
+    total = nobody + sum(odds)
+    return [o / total for o in odds], nobody / total
 
 
 def decide(
@@ -283,35 +420,39 @@ def decide(
     *,
     thresholds: Thresholds,
     model: ScoringModel,
+    letters: LetterContext = DEFAULT_LETTERS,
     explain_top: int = 3,
 ) -> Decision:
-    """Apply the thresholds and the always-review rules.
+    """Decide one record from its scored candidates: automatically where the answer is clear or
+    does not change a letter, by a supervisor where it would.
 
-    auto_match needs all of: best ≥ auto; second-best ≤ best − close_margin; no other candidate
-    with the same normalised name, birth date and sex as the best; no import problem in a matching
-    field of the ISA record; and name and birth date agreeing on their own (`_identity_agrees`):
-    relatives share family name and address and twins a birth date too, so address and birth date
-    must never pick the person alone. Otherwise best ≥ review gives review (the reasons say why
-    not auto), else no_match. Former residents are decided like anyone else.
+    Probabilities: the readings "it is candidate i" and "it is nobody here" share probability 1
+    (`reading_probabilities`). auto_match needs the best candidate's probability ≥ the target
+    precision, and none of: an import problem in a matching field; another candidate with the same
+    name, birth date, sex and address (a doppelgänger: always to a person, `doppelganger`); a sex
+    disagreement that is not a slip (`_sex_tolerable`); a name or birth date that says nothing
+    (`_identity_agrees`).
 
-    Explained candidates: the best `explain_top`, and with `same_name_dob_sex` every lower-ranked
-    candidate sharing the best one's name, birth date and sex (`Decision.same_identity`).
+    Otherwise the plausible readings (probability ≥ `thresholds.review`) are compared by what they
+    lead to (`LetterContext.action`): when all of them lead to no letter, or only "nobody here" is
+    plausible, the record is no_match without asking, and the explanation says why
+    (`no_letter_either_way` / `below_threshold`); when they lead to different letters or to
+    different people, it goes to review. Doppelgängers go to review whatever the letters.
     """
     ranked = sorted(scored, key=_BY_SCORE, reverse=True)
     problems = tuple(sorted(record.problems & MATCHING_FIELDS)) if record.problems else ()
     if not ranked:
         return Decision(record.key, NO_MATCH, "no_candidates", ("no_candidates",), None, None, (),
-                        thresholds, problems, 0)  # fmt: skip
+                        thresholds, problems, 0, (Reading(None, 1.0, NO_LETTER, "not_here"),))  # fmt: skip
+    auto = thresholds.auto_probability
     best = ranked[0]
     values = record_values(record)
-    if best.score < thresholds.review:
-        candidates = tuple([explain(model, record, s, values) for s in ranked[:explain_top]])
-        return Decision(record.key, NO_MATCH, "below_threshold", ("below_threshold",), None, best.score,
-                        candidates, thresholds, problems, len(ranked))  # fmt: skip
-    shown = ranked[:explain_top]
-    reasons = []
-    if problems:
-        reasons.append("field_problem")
+    probabilities, nobody = reading_probabilities([s.score for s in ranked])
+    p_best = probabilities[0]
+    actions = [letters.action(s.resident) for s in ranked]
+
+    shown = list(range(min(explain_top, len(ranked))))
+    reasons: list[str] = []
     lead = best.resident  # identity_key (name letters, birth date, sex) compared field by field:
     anagram, birth_date, sex = lead.anagram, lead.birth_date, lead.sex
     same = [
@@ -320,18 +461,68 @@ def decide(
         if (r := s.resident).anagram == anagram and r.birth_date == birth_date and r.sex == sex
     ]
     if len(same) > 1:
+        place = lead.address.block_key()
+        if place and any(ranked[i].resident.address.block_key() == place for i in same[1:]):
+            reasons.append("doppelganger")
         reasons.append("same_name_dob_sex")
-        top = len(shown)
-        shown += [ranked[i] for i in same if i >= top]  # the supervisor must see all of them
-    candidates = tuple([explain(model, record, s, values) for s in shown])
-    if len(ranked) > 1 and ranked[1].score > best.score - thresholds.close_margin:
+        shown += [i for i in same if i not in shown]  # the supervisor must see all of them
+    if problems:
+        reasons.append("field_problem")
+    if not _sex_tolerable(best.levels):
+        reasons.append("sex_differs")
+    if len(ranked) > 1 and probabilities[1] >= thresholds.review:
         reasons.append("close_candidates")
-    if not _identity_agrees(best.levels) and not _same_flat_slip(record, best.resident, best.levels):
+    if not (
+        _identity_agrees(best.levels, model, best.name_adjustment)
+        or _same_flat_slip(record, best.resident, best.levels)
+    ):
         reasons.append("weak_identity")
-    if best.score < thresholds.auto:
+    if p_best < auto:
         reasons.append("score_between")
-    if reasons:
-        return Decision(record.key, REVIEW, reasons[0], tuple(reasons), best.resident.key, best.score,
-                        candidates, thresholds, problems, len(ranked))  # fmt: skip
-    return Decision(record.key, AUTO_MATCH, "auto", ("auto",), best.resident.key, best.score, candidates,
-                    thresholds, problems, len(ranked))  # fmt: skip
+
+    # A candidate of the other sex is somebody else unless everything else agrees (`_sex_tolerable`):
+    # shown, but not a reading anyone acts on.
+    other_sex = {
+        i for i, s in enumerate(ranked) if s.levels[2] == S_DISAGREE and not _sex_tolerable(s.levels)
+    }
+    plausible = [
+        Reading(ranked[i].resident.key, p, actions[i][0], actions[i][1])
+        for i, p in enumerate(probabilities)
+        if (p >= thresholds.review or i == 0) and i not in other_sex
+    ]
+    if nobody >= thresholds.review or not plausible:
+        plausible.append(Reading(None, nobody, NO_LETTER, "not_here"))
+    plausible.sort(key=lambda r: r.probability, reverse=True)
+    # A letter's recipient per reading (None: no letter); the stake is what the most likely
+    # letter outcome leaves to chance.
+    mass: dict[str | None, float] = {}
+    for reading in (*(Reading(s.resident.key, p, a[0]) for s, p, a in zip(ranked, probabilities, actions, strict=True)),
+                    Reading(None, nobody, NO_LETTER)):  # fmt: skip
+        recipient = reading.resident_id if reading.action != NO_LETTER else None
+        mass[recipient] = mass.get(recipient, 0.0) + reading.probability
+    stake = 1.0 - max(mass.values())
+    recipients = {r.resident_id if r.action != NO_LETTER else None for r in plausible}
+
+    def explained() -> tuple[CandidateScore, ...]:
+        return tuple(
+            explain(model, record, ranked[i], values, probability=probabilities[i], letters=letters)
+            for i in shown
+        )
+
+    common = (thresholds, problems, len(ranked), tuple(plausible), stake, p_best)
+    if "doppelganger" in reasons:  # filed under the same-identity reason the queue already knows
+        return Decision(record.key, REVIEW, "same_name_dob_sex", tuple(reasons), lead.key, best.score,
+                        explained(), *common)  # fmt: skip
+    blocking = [r for r in reasons if r != "same_name_dob_sex"]
+    if not blocking:
+        return Decision(record.key, AUTO_MATCH, "auto", ("auto",), lead.key, best.score, explained(), *common)
+    if p_best < thresholds.review and nobody >= 1.0 - thresholds.review:
+        return Decision(record.key, NO_MATCH, "below_threshold", ("below_threshold", *blocking), None,
+                        best.score, explained(), *common)  # fmt: skip
+    if recipients == {None}:
+        why = "sex_differs" if 0 in other_sex and not {r.resident_id for r in plausible} - {None} else (
+            "no_letter_either_way")  # fmt: skip
+        return Decision(record.key, NO_MATCH, why, (why, *[r for r in blocking if r != why]), None,
+                        best.score, explained(), *common)  # fmt: skip
+    reason = "same_name_dob_sex" if "same_name_dob_sex" in reasons else blocking[0]
+    return Decision(record.key, REVIEW, reason, tuple(reasons), lead.key, best.score, explained(), *common)

@@ -18,7 +18,7 @@ from .comparisons import (
     compare_name,
     compare_sex,
 )
-from .decision import Decision, ScoredPair, Thresholds, decide
+from .decision import DEFAULT_LETTERS, Decision, LetterContext, ScoredPair, Thresholds, decide
 from .features import Features
 from .scoring import (
     DEFAULT_MODEL,
@@ -47,7 +47,7 @@ def score_candidates(
     (the size of its `n:` block) and how many there are; they adjust exact name agreements.
     """
     w_name, w_birth, w_sex, w_lg, w_address, w_kana = model.weights
-    prior = model.prior
+    prior = model.prior_at(population)
     adjustment = model.name_adjustment(name_count, population)
     seen: set[str] = set()
     scored = []
@@ -86,14 +86,17 @@ def match_record(
     model: ScoringModel = DEFAULT_MODEL,
     name_count: int | None = None,
     population: int | None = None,
+    letters: LetterContext = DEFAULT_LETTERS,
     explain_top: int = 3,
 ) -> Decision:
-    """Decide one ISA record given its candidate residents (any status: former residents included)."""
+    """Decide one ISA record given its candidate residents (any status: former residents included).
+    `letters`: what linking each candidate would lead to (who is insured, which kind of letter)."""
     return decide(
         record,
         score_candidates(record, candidates, model=model, name_count=name_count, population=population),
         thresholds=thresholds or Thresholds(),
         model=model,
+        letters=letters,
         explain_top=explain_top,
     )
 
@@ -132,7 +135,12 @@ class MatchIndex:
         return list(found.values())
 
     def match(
-        self, record: Features, *, thresholds: Thresholds | None = None, model: ScoringModel = DEFAULT_MODEL
+        self,
+        record: Features,
+        *,
+        thresholds: Thresholds | None = None,
+        model: ScoringModel = DEFAULT_MODEL,
+        letters: LetterContext = DEFAULT_LETTERS,
     ) -> Decision:
         return match_record(
             record,
@@ -141,6 +149,7 @@ class MatchIndex:
             model=model,
             name_count=self.name_count(record),
             population=self.size,
+            letters=letters,
         )
 
     def name_count(self, record: Features) -> int:
@@ -212,4 +221,46 @@ def estimate_from_index(
         match_rate=first.match_rate,
         iterations=first.iterations + second.iterations,
         converged=first.converged and second.converged,
+    )
+
+
+def fit_from_index(
+    index: MatchIndex,
+    records: Sequence[Features],
+    *,
+    random_pairs: int = 200_000,
+    seed: int = 0,
+    labelled_pairs: Sequence[tuple[Features, Features, bool]] = (),
+) -> ScoringModel:
+    """`training.fit_model` on the records' pairs from an in-memory index (tests, benchmarks); the
+    Django layer does the same from its key table (`linking.matcher.run_model`)."""
+    import numpy as np
+
+    from .training import fit_model
+
+    rng = random.Random(seed)
+    residents = index.residents()
+    sample = (
+        [(rng.choice(records), rng.choice(residents)) for _ in range(random_pairs)]
+        if records and residents
+        else []
+    )
+    pairs, owners, adjustments = [], [], []
+    for number, record in enumerate(records):
+        adjustment = DEFAULT_MODEL.name_adjustment(index.name_count(record), index.size)
+        for candidate in index.candidates(record):
+            pairs.append((record, candidate))
+            owners.append(number)
+            adjustments.append(adjustment if compare_name(record, candidate) <= N_JOINED else 0.0)
+    return fit_model(
+        by_name=level_matrix([(r, c) for r in records for c in index.candidates(r, passes=("n",))]),
+        by_place=level_matrix([(r, c) for r in records for c in index.candidates(r, passes=("b",))]),
+        random_levels=level_matrix(sample),
+        candidates=level_matrix(pairs),
+        candidate_records=np.asarray(owners, dtype=np.int64),
+        adjustments=np.asarray(adjustments),
+        records=len(records),
+        population=index.size,
+        labelled=level_matrix([(r, c) for r, c, _ in labelled_pairs]) if labelled_pairs else None,
+        labels=[label for _, _, label in labelled_pairs] if labelled_pairs else None,
     )

@@ -93,6 +93,9 @@ class MatchRun(models.Model):
     stage = models.CharField(_("段階"), max_length=8, choices=Stage.choices, default=Stage.INDEX)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     thresholds = models.JSONField(_("しきい値"), default=dict)
+    # The matching model fitted on this run's month (学習した照合モデル): m/u per level, the prior,
+    # how it was fitted (enrollment.matching.ScoringModel.to_dict); {} until the first chunk fits it.
+    model = models.JSONField(_("照合モデル"), default=dict, blank=True)
     population = models.PositiveIntegerField(_("英字氏名のある住民数"), default=0)
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)

@@ -297,10 +297,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 NHI_NIGHTLY_HOUR = env_int("NHI_NIGHTLY_HOUR", 2, minimum=0, maximum=23)
 
-# Matching thresholds (shown in the UI). Scores are log2 likelihood ratios.
-NHI_MATCH_AUTO_THRESHOLD = env_float("NHI_MATCH_AUTO_THRESHOLD", 12.0)
-NHI_MATCH_REVIEW_THRESHOLD = env_float("NHI_MATCH_REVIEW_THRESHOLD", 4.0)
-NHI_MATCH_CLOSE_MARGIN = env_float("NHI_MATCH_CLOSE_MARGIN", 6.0, minimum=0)
+# Matching thresholds (shown in the UI) as probabilities: the precision automatic matches must reach
+# (each run sets its automatic-match probability from it and its fitted model), and the probability
+# from which a reading of a record is plausible (a supervisor is asked only when plausible readings
+# lead to different letters). See docs/matching.md.
+NHI_MATCH_TARGET_PRECISION = env_float("NHI_MATCH_TARGET_PRECISION", 0.9995, minimum=0.5, maximum=0.999999)
+NHI_MATCH_REVIEW_PROBABILITY = env_float("NHI_MATCH_REVIEW_PROBABILITY", 0.02, minimum=0.0001, maximum=0.49)
 NHI_MATCH_CHUNK_SIZE = env_int("NHI_MATCH_CHUNK_SIZE", 2000, minimum=10)
 
 LOGGING = {

@@ -4,9 +4,9 @@ so that the review queue has exactly the work the supervisor does in the story:
 
 - LE THI MAI: her ISA row (annex 2) has a birth date that does not exist — the file's bad row.
   The record goes to review (an unreadable matching field); she is the one the supervisor confirms.
-- NGUYEN VAN DUC, twice: two residents with the same name, birth date and sex at different
-  addresses. The ISA record (annex 1) always goes to review; the supervisor searches the register
-  and picks the one living at the ISA address.
+- NGUYEN VAN DUC, twice: two residents with the same name, birth date and sex in one building
+  (other rooms). The ISA record (annex 1) always goes to review; the supervisor searches the
+  register and picks the one living at the ISA address.
 - PHAM VAN LONG: a resident; the ISA record (annex 1) has his name, the day of his birth date
   the other way round (21 → 12) and another house on his street. The supervisor marks it
   "not resident".
@@ -70,8 +70,8 @@ DUC_ELSEWHERE = Person(
     "NGUYEN VAN DUC",
     1,
     date(1999, 3, 14),
-    "東京都小金井市東町4丁目11番2号　東町ハイツ101号室",
-    "1840011",
+    "東京都小金井市緑町1丁目6番9号　グリーンコート緑町102号室",
+    "1840003",
 )
 DUC_AT_ISA_ADDRESS = Person(
     "99900000033",

@@ -66,8 +66,9 @@ def test_a_wrong_birth_date_does_not_lose_the_person(municipality):
 
 
 def test_different_people_with_the_same_name_birth_date_and_sex_always_go_to_review(municipality):
+    # Doppelgängers: the same name, birth date and sex at the same address (another room).
     first = resident(municipality)
-    second = resident(municipality, address="東京都小金井市緑町5丁目1番1号")
+    second = resident(municipality, address="東京都小金井市本町1丁目2番3号 コーポ本町202")
     batch = isa_batch(municipality, [{}])
     match(batch)
     decision = decision_of(batch)
@@ -170,8 +171,8 @@ def test_a_remembered_decision_does_not_override_twins(municipality, supervisor)
 
         RememberedLink.objects.create(municipality=municipality, identity_key="x", resident=person)
     resident(
-        municipality, address="東京都小金井市緑町5丁目1番1号"
-    )  # a second person with the same identity moves in
+        municipality, address="東京都小金井市本町1丁目2番3号 コーポ本町202"
+    )  # a second person with the same identity moves into the same building
     later = isa_batch(municipality, [{}], month=date(2026, 11, 1))
     match(later)
     assert decision_of(later).outcome == "review"

@@ -20,8 +20,8 @@ NAMES = ["NGUYEN VAN AN", "TRAN THI BINH", "LE VAN CUONG", "PHAM THI DUNG"]
 
 
 def twins_batch(municipality, names, *, month=date(2026, 10, 1), annex=1):
-    """Each name belongs to two residents with the same birth date and sex (twins, or a namesake):
-    the engine always sends such records to review."""
+    """Each name belongs to two residents with the same birth date and sex at the ISA address (twins
+    in one building, other rooms): the engine always sends such records to review."""
     people = {}
     for number, name in enumerate(names):
         birth = date(1990 + number, 1 + number, 10 + number)
@@ -30,7 +30,7 @@ def twins_batch(municipality, names, *, month=date(2026, 10, 1), annex=1):
                 municipality, name_alpha=name, birth_date=birth, address="東京都小金井市本町1丁目2番3号"
             ),
             resident(
-                municipality, name_alpha=name, birth_date=birth, address="東京都小金井市緑町5丁目1番1号"
+                municipality, name_alpha=name, birth_date=birth, address="東京都小金井市本町1丁目2番3号 202"
             ),
         ]
     batch = isa_batch(
@@ -86,7 +86,7 @@ def test_the_queue_lists_waiting_records_oldest_first_with_thresholds(queue, sup
     positions = [html.index(item_url(d)) for d in decisions]
     assert positions == sorted(positions)
     assert "審査待ち（全体）" in html and ">3<small>件" in html
-    assert "自動照合 12点以上・要確認 4点以上・近い候補の差 6点" in html
+    assert "自動照合は本人である確率が目標精度 99.95% 以上" in html and "確率 2% 以上の読み方" in html
     assert f'href="{item_url(decisions[0])}"' in html  # 審査を始める opens the first
     assert "審査を始める" in html
 
@@ -160,7 +160,10 @@ def test_the_item_shows_the_record_beside_its_candidates_and_why(queue, supervis
     assert 'class="compare"' in html and html.count('class="compare__col"') >= 4
     assert "自動で照合しなかった理由" in html and "氏名・生年月日・性別が同じ住民が複数" in html
     assert first.resident_code in html and second.resident_code in html
-    assert '東京都小金井市<mark class="diff-mark">緑</mark>町' in html  # the addresses differ
+    assert '<mark class="diff-mark"> 202</mark>' in html  # the addresses differ (the room)
+    # Why it is here: each reading with its probability and letter, and the learned weights.
+    assert "読み方ごとの確率と通知" in html and "加入勧奨の通知を送る" in html
+    assert "点数の根拠（学習した照合モデル）" in html and "log2(m/u)" in html
     assert "候補1の点数の内訳" in html and "一致の程度" in html
     assert 'data-shortcut="1"' in html and 'data-shortcut="2"' in html and 'data-shortcut="n"' in html
     assert 'data-shortcut="s"' in html
@@ -445,7 +448,7 @@ def test_the_batch_page_starts_matching_and_shows_the_counts(
         name_alpha="TRAN THI BINH",
         sex="F",
         birth_date=date(2000, 1, 5),
-        address="東京都小金井市緑町5丁目1番1号",
+        address="東京都小金井市本町1丁目2番3号 コーポ本町202",
     )
     batch = isa_batch(
         municipality,
@@ -545,19 +548,14 @@ def test_not_resident_is_remembered_and_shown_when_the_person_comes_back(municip
 
 def test_the_queue_states_the_rule_it_applies(queue, supervisor_client, settings):
     """Issue 15 item 11: every condition of an automatic match is on the page, with the figures
-    the engine uses (a record lacking any one of them waits here)."""
+    the engine uses (a record lacking any one of them waits here, if its letter depends on it)."""
     html = page(supervisor_client.get(reverse("review-queue")))
     rule = html[html.index('id="review-rule"') : html.index("</section>", html.index('id="review-rule"'))]
-    auto, review, margin = (
-        f"{value:g}"
-        for value in (
-            settings.NHI_MATCH_AUTO_THRESHOLD,
-            settings.NHI_MATCH_REVIEW_THRESHOLD,
-            settings.NHI_MATCH_CLOSE_MARGIN,
-        )
-    )
+    target = f"{100 * settings.NHI_MATCH_TARGET_PRECISION:.4g}%"
+    review = f"{100 * settings.NHI_MATCH_REVIEW_PROBABILITY:.4g}%"
     assert "<strong>すべて</strong>に当たるときだけ" in rule
-    assert f"点数が{auto}点以上" in rule and f"2位の候補より{margin}点以上高い" in rule
-    assert "氏名（英字）・生年月日・性別が同じ住民がほかにいない" in rule
-    assert "読めなかった値がない" in rule and "住所に頼らずに一致" in rule
-    assert f"{review}点未満は「該当なし」" in rule and "年金一覧" in html
+    assert f"本人である確率が{target}以上" in rule
+    assert "同じ住所に、氏名（英字）・生年月日・性別が同じ住民がほかにいない" in rule
+    assert "性別が一致している" in rule and "読めなかった値がない" in rule
+    assert f"確率{review}以上の読み方" in rule and "通知を出すかどうか、または宛先が変わる記録だけ" in rule
+    assert "年金一覧" in html

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def twins_record(municipality):
+    # Twins in one building (same name, birth date and sex; another room): always to a supervisor.
     first = resident(municipality)
-    second = resident(municipality, address="東京都小金井市緑町5丁目1番1号")
+    second = resident(municipality, address="東京都小金井市本町1丁目2番3号 コーポ本町202")
     batch = isa_batch(municipality, [{}])
     match(batch)
     return decision_of(batch), first, second

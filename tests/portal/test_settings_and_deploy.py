@@ -35,7 +35,7 @@ def manage(
     [
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG='maybe' is invalid"),
         ("DATABASE_URL", "mysql://db/nhi", "DATABASE_URL='mysql://db/nhi' is invalid"),
-        ("NHI_MATCH_AUTO_THRESHOLD", "high", "NHI_MATCH_AUTO_THRESHOLD='high' is invalid"),
+        ("NHI_MATCH_TARGET_PRECISION", "high", "NHI_MATCH_TARGET_PRECISION='high' is invalid"),
         ("DATABASE_CONN_MAX_AGE", "-5", "DATABASE_CONN_MAX_AGE='-5' is invalid"),
     ],
 )
