@@ -86,7 +86,7 @@ def test_the_queue_lists_waiting_records_oldest_first_with_thresholds(queue, sup
     positions = [html.index(item_url(d)) for d in decisions]
     assert positions == sorted(positions)
     assert "審査待ち（全体）" in html and ">3<small>件" in html
-    assert "自動照合は本人である確率が目標精度 99.95% 以上" in html and "確率 2% 以上の読み方" in html
+    assert "本人である確率が99.95%以上" in html and "確率2%以上の読み方" in html
     assert f'href="{item_url(decisions[0])}"' in html  # 審査を始める opens the first
     assert "審査を始める" in html
 
