@@ -133,6 +133,11 @@ def csv_text(header, rows, *, newline="\r\n", final_newline=True) -> str:
     return newline.join(lines) + (newline if final_newline else "")
 
 
+def tsv_text(header, rows, *, newline="\r\n") -> str:
+    """Tab-separated, as Excel writes its text formats."""
+    return newline.join(["\t".join(header), *("\t".join(row) for row in rows)]) + newline
+
+
 def csv_bytes(header, rows, *, encoding="cp932", newline="\r\n", final_newline=True, bom=False) -> bytes:
     data = csv_text(header, rows, newline=newline, final_newline=final_newline).encode(encoding)
     return b"\xef\xbb\xbf" + data if bom else data
@@ -181,7 +186,6 @@ PNG = (
 )
 EMPTY = "ファイルが空です"
 BINARY = "バイナリデータ"
-UTF16 = "UTF-16"
 UNDECODABLE = "文字コードを判別できません"
 
 
@@ -208,22 +212,33 @@ def isa_cases() -> None:
         "isa",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
-        "UTF-16 LE with BOM (Excel 'Unicode text')",
-        **rejected(UTF16),
+        "UTF-16 LE with BOM, comma-separated: decoded",
+        outcome="imported",
+        stored=3,
+    )
+    add(
+        "isa",
+        "excel_unicode_text.txt",
+        "\ufeff".encode("utf-16-le") + tsv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
+        "Excel's 'Unicode text' (UTF-16 LE with BOM, tab-separated): decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
         "utf16be_bom.csv",
         "\ufeff".encode("utf-16-be") + csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-be"),
-        "UTF-16 BE with BOM",
-        **rejected(UTF16),
+        "UTF-16 BE with BOM: decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
         "utf16le_no_bom.csv",
         csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
-        "UTF-16 LE without BOM: NUL bytes",
-        **rejected(BINARY, line=1),
+        "UTF-16 LE without BOM: recognised by its NUL bytes and decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
@@ -583,8 +598,9 @@ def residents_cases() -> None:
         "residents",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(RESIDENT_HEADER, good).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=2,
     )
     add("residents", "header_only.csv", data([]), "header only", **rejected("データ行がありません"))
     add(
@@ -763,8 +779,9 @@ def ledger_cases() -> None:
         "nhi_ledger",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(LEDGER_HEADER, [ledger_row("20000001")]).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=1,
     )
     add("nhi_ledger", "png_image.csv", PNG, "a PNG image", **rejected(BINARY, line=3))
     add(
@@ -917,8 +934,9 @@ def payments_cases() -> None:
         "payments",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(PAYMENTS_HEADER, PAYMENTS_GOOD).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=len(PAYMENTS_GOOD),
     )
     add(
         "payments",

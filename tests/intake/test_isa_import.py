@@ -234,3 +234,28 @@ def test_row_numbers_are_data_rows_and_lines_are_physical(municipality):
         IsaRecord.objects.filter(batch=batch).order_by("row_number").values_list("row_number", "line_number")
     )
     assert rows == [(1, 2), (2, 4)]
+
+
+def test_excel_unicode_text_is_read_like_the_csv(municipality):
+    """Excel's 「Unicode テキスト」 (UTF-16LE with BOM, tab-separated) gives the same records as the
+    CSV, and the batch says what the file was."""
+    text = "\r\n".join("\t".join(row) for row in [[*ISA_BASE, ISA_HEADERS[1]], *GOOD_ROWS]) + "\r\n"
+    batch = run_import(
+        municipality, "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"), filename="isa.txt"
+    )
+    assert batch.status == BatchStatus.IMPORTED, batch.rejection_reason
+    assert batch.encoding == "utf-16-le"
+    stored = list(
+        IsaRecord.objects.filter(batch=batch)
+        .order_by("row_number")
+        .values_list("name", "lg_code", "address", "sex", "birth_date", "event_date")
+    )
+    assert stored[0] == (
+        "NGUYEN VAN AN",
+        "132101",
+        "東京都小金井市本町一丁目2番3号",
+        "M",
+        date(1998, 4, 12),
+        date(2026, 10, 1),
+    )
+    assert [s[0] for s in stored] == ["NGUYEN VAN AN", "TRAN THI BINH", "SITI RAHAYU"]
