@@ -21,6 +21,7 @@ PIECES = [
     "VAN AN", "Nguyễn", "DE LA CRUZ", "O'BRIEN", "SMITH-JONES", "ß", "ŉ", " ", "  ", "\u3000", "\t", "\u200b",
     "\u202e", "\ue000", "=cmd", "+1", "@x", "-", "<b>", ">", "?", "AN?", "ヴ", "゛", "\u309b", "\uf929", "Ⅱ", "々",
     "ヶ", "ー", "〜", "～", "¥", "\\", "\x7f", "\x85", "\u00a0", "、", "。", ",", ".", "", "ｱ", "ﾞ", "㈱", "①",
+    "カ\u3099", "\u309a", "\u302d\u302a", "〶", "ゟ",
 ]  # fmt: skip
 cells = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
 
