@@ -56,6 +56,7 @@ FIELDS = [
 ]  # fmt: skip
 OLDEST_BIRTH = date(1900, 1, 1)
 OLDEST_EVENT = date(2019, 4, 1)  # the Specified Skilled Worker scheme started on 2019-04-01
+MIN_SSW_AGE = 18  # a Specified Skilled Worker (特定技能) is at least 18 on landing or status change
 
 
 class IsaImporter:
@@ -111,6 +112,7 @@ class IsaImporter:
             for part in table.slices():
                 n = len(part)
                 checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
+                self._check_date_order(checked, batch=batch, label_of=table.label_of)
                 found, raw, clean = checked.found, checked.raw, checked.clean
                 problems.extend(found.problems)
                 events = clean["event_date"].drop_null()
@@ -145,6 +147,47 @@ class IsaImporter:
         state["records"] = copy_arrow(IsaRecord, FIELDS, tables())
         state["months"] = months
         return problems
+
+    def _check_date_order(self, checked, *, batch, label_of) -> None:
+        """Dates that cannot both be right: the event before the birth, or (annexes 1-3) a holder
+        under 18 on the event date — a Specified Skilled Worker is at least 18. Either date may
+        be the wrong one, so both are kept; the problem is an error on the birth date, which
+        keeps the record from an automatic match (a wrong birth date could link the wrong person)."""
+        birth, event = checked.clean["birth_date"], checked.clean["event_date"]
+        both = pc.and_(pc.is_valid(birth), pc.is_valid(event)).to_numpy(zero_copy_only=False)
+        if not both.any():
+            return
+        rows = np.flatnonzero(both)
+        b = pc.cast(birth, pa.timestamp("s")).take(pa.array(rows))
+        e = pc.cast(event, pa.timestamp("s")).take(pa.array(rows))
+        by, bmd = pc.year(b).to_numpy(), (pc.month(b).to_numpy() * 100 + pc.day(b).to_numpy())
+        ey, emd = pc.year(e).to_numpy(), (pc.month(e).to_numpy() * 100 + pc.day(e).to_numpy())
+        age = ey - by - (emd < bmd)
+        before_birth = (ey * 10000 + emd) < (by * 10000 + bmd)
+        minor = (
+            ~before_birth & (age < MIN_SSW_AGE) if batch.annex in ANNEX_LABELS else np.zeros(len(rows), bool)
+        )
+        if not (before_birth.any() or minor.any()):
+            return
+        event_label = label_of(self.event_source(batch))
+        birth_label = label_of("birth_date")
+        events = event.take(pa.array(rows)).to_pylist()
+        for index in np.flatnonzero(before_birth | minor).tolist():
+            when = f"{events[index]:%Y-%m-%d}"
+            if before_birth[index]:
+                reason = f"{event_label}（{when}）が生年月日より前です。どちらかの日付が誤っています"
+            else:
+                reason = (
+                    f"{event_label}（{when}）の時点で{int(age[index])}歳です。特定技能は18歳以上のため、"
+                    "生年月日か日付の誤りと考えられます"
+                )
+            checked.found.add_rows(
+                [int(rows[index])],
+                checked.raw["birth_date"],
+                field_name="birth_date",
+                label=birth_label,
+                reason=reason,
+            )
 
     def finish(self, *, batch, state: dict) -> dict:
         months: Counter = state.get("months", Counter())

@@ -437,6 +437,16 @@ def isa_cases() -> None:
             (9, BIRTH, "日付として読めません", "error"),
             (9, EVENT, "未来の日付", "error"),
         ], stored=8))  # fmt: skip
+    add("isa", "dates_that_cannot_both_be_right.csv", csv_bytes(ISA_HEADER, [
+        ISA_GOOD[0],
+        ["TRAN THI BINH", LG, "東京都小金井市中町2-3-4", "女", "20261115", "20261002"],
+        ["SITI RAHAYU", LG, "東京都小金井市前原町3-1-5", "女", "平成23年10月4日", "20261003"],
+        ["LE VAN CUONG", LG, "東京都小金井市本町5-6-7", "男", "20081003", "20261003"],
+    ]), "landing before birth, a holder of 14 (a Specified Skilled Worker is at least 18), one just 18",
+        **attention([
+            (3, BIRTH, "生年月日より前です", "error"),
+            (4, BIRTH, "の時点で14歳です。特定技能は18歳以上", "error"),
+        ], stored=4))  # fmt: skip
     add("isa", "bad_municipality_codes.csv", csv_bytes(ISA_HEADER, [
         ISA_GOOD[0],
         ["TRAN THI BINH", "132102", "東京都小金井市中町2-3-4", "女", "20000105", "20261002"],

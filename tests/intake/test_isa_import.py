@@ -259,3 +259,35 @@ def test_excel_unicode_text_is_read_like_the_csv(municipality):
         date(2026, 10, 1),
     )
     assert [s[0] for s in stored] == ["NGUYEN VAN AN", "TRAN THI BINH", "SITI RAHAYU"]
+
+
+def test_event_before_birth_and_a_minor_holder_are_row_problems(municipality):
+    """A Specified Skilled Worker is at least 18: a landing date before the birth date, or one at
+    which the holder would be a child, is listed like any row problem (line, column, value, why)
+    and keeps the record from an automatic match; 18 on the day itself is fine."""
+    rows = [
+        ["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20261115", "20261001"],  # born after landing
+        ["TRAN THI BINH", "132101", "東京都小金井市中町2-3-4", "女", "2011/10/02", "2026/10/01"],  # 14 at landing
+        ["SITI RAHAYU", "132101", "東京都小金井市前原町3-1-5", "女", "20081001", "20261001"],  # 18 that day
+    ]
+    batch = run_import(municipality, isa_bytes(rows))
+    assert batch.status == BatchStatus.NEEDS_ATTENTION
+    issues = list(batch.issues.order_by("line").values_list("line", "column", "value", "reason", "severity"))
+    assert [(line, column, value, severity) for line, column, value, _, severity in issues] == [
+        (2, "生年月日", "20261115", "error"),
+        (3, "生年月日", "2011/10/02", "error"),
+    ]
+    assert "入国年月日（上陸年月日）（2026-10-01）が生年月日より前です" in issues[0][3]
+    assert "2026-10-01）の時点で14歳です。特定技能は18歳以上" in issues[1][3]
+    records = {r.name: r for r in IsaRecord.objects.filter(batch=batch)}
+    assert records["TRAN THI BINH"].problems == ["birth_date"]
+    assert records["TRAN THI BINH"].birth_date == date(2011, 10, 2)  # both dates kept: either may be wrong
+    assert records["SITI RAHAYU"].problems == []
+    assert batch.rows_with_errors == 2
+
+
+def test_a_minor_at_separation_is_a_problem_in_every_annex(municipality):
+    rows = [["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20100101", "20261001"]]
+    batch = run_import(municipality, isa_bytes(rows, annex=2))
+    assert [(i.line, i.column) for i in batch.issues.all()] == [(2, "生年月日")]
+    assert "受入終了（離職）年月日（2026-10-01）の時点で16歳です" in batch.issues.get().reason
