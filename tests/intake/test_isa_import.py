@@ -266,8 +266,8 @@ def test_event_before_birth_and_a_minor_holder_are_row_problems(municipality):
     which the holder would be a child, is listed like any row problem (line, column, value, why)
     and keeps the record from an automatic match; 18 on the day itself is fine."""
     rows = [
-        ["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20261115", "20261001"],  # born after landing
-        ["TRAN THI BINH", "132101", "東京都小金井市中町2-3-4", "女", "2011/10/02", "2026/10/01"],  # 14 at landing
+        ["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20261115", "20261001"],  # born after
+        ["TRAN THI BINH", "132101", "東京都小金井市中町2-3-4", "女", "2011/10/02", "2026/10/01"],  # 14
         ["SITI RAHAYU", "132101", "東京都小金井市前原町3-1-5", "女", "20081001", "20261001"],  # 18 that day
     ]
     batch = run_import(municipality, isa_bytes(rows))
