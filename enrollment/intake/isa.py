@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.timezone import localdate
 
+from enrollment.intake.codes import MunicipalityCodeTally
 from enrollment.models import IsaRecord
 from nhi_portal.intake.bulk import copy_arrow
 from nhi_portal.intake.columns import Check, constant, null_if_equal, validate_slice
@@ -107,6 +108,7 @@ class IsaImporter:
         caches: dict = {}
         problems: list = []
         months: Counter = Counter()
+        codes = MunicipalityCodeTally(batch.municipality.all_codes())
 
         def tables():
             for part in table.slices():
@@ -114,6 +116,7 @@ class IsaImporter:
                 checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
                 self._check_date_order(checked, batch=batch, label_of=table.label_of)
                 found, raw, clean = checked.found, checked.raw, checked.clean
+                codes.add(raw["lg_code"], clean["lg_code"])
                 problems.extend(found.problems)
                 events = clean["event_date"].drop_null()
                 if len(events):
@@ -145,6 +148,7 @@ class IsaImporter:
                 progress(table.rows_read)
 
         state["records"] = copy_arrow(IsaRecord, FIELDS, tables())
+        codes.refuse_if_foreign(municipality=batch.municipality, column=table.label_of("lg_code"))
         state["months"] = months
         return problems
 

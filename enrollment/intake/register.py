@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
 
+from enrollment.intake.codes import MunicipalityCodeTally
 from enrollment.intake.nationality import nationality_cell
 from enrollment.models import RESIDENT_STATUS_FROM_REGISTER, Resident, ResidentEvent
 from nhi_portal.intake.bulk import copy_arrow, indexes_built_after, insert_rows, update_rows
@@ -128,6 +129,7 @@ class ResidentImporter:
         caches: dict = {}
         problems: list = []
         seen = SeenKeys()  # resident codes met so far, with their first line
+        codes = MunicipalityCodeTally(batch.municipality.all_codes())
         now = timezone.now()
         code_label = source.label_of("resident_code")
 
@@ -135,6 +137,7 @@ class ResidentImporter:
             for part in source.slices():
                 checked = validate_slice(part, checks, label_of=source.label_of, caches=caches)
                 self._refuse_repeated_codes(checked, part.lines, seen, code_label)
+                codes.add(checked.raw["lg_code"], checked.clean["lg_code"])
                 problems.extend(checked.found.problems)
                 keep = ~checked.found.error_mask(len(part))
                 state["skipped"] += int((~keep).sum())
@@ -154,6 +157,7 @@ class ResidentImporter:
         else:
             for rows in parts():
                 self._upsert(rows, batch=batch, state=state, now=now)
+        codes.refuse_if_foreign(municipality=batch.municipality, column=source.label_of("lg_code"))
         return problems
 
     @staticmethod

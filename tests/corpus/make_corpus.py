@@ -447,6 +447,10 @@ def isa_cases() -> None:
             (3, BIRTH, "生年月日より前です", "error"),
             (4, BIRTH, "の時点で14歳です。特定技能は18歳以上", "error"),
         ], stored=4))  # fmt: skip
+    add("isa", "another_municipalitys_file.csv", csv_bytes(ISA_HEADER, [
+        [name, "131016", "東京都千代田区九段南1-2-1", sex, birth, event] for name, _, _, sex, birth, event in ISA_GOOD
+    ]), "every row carries another municipality's code (千代田区 131016): the wrong office's file",
+        **rejected("別の自治体のファイルのようです", column=CODE, details=["131016"]))  # fmt: skip
     add("isa", "bad_municipality_codes.csv", csv_bytes(ISA_HEADER, [
         ISA_GOOD[0],
         ["TRAN THI BINH", "132102", "東京都小金井市中町2-3-4", "女", "20000105", "20261002"],

@@ -291,3 +291,32 @@ def test_a_minor_at_separation_is_a_problem_in_every_annex(municipality):
     batch = run_import(municipality, isa_bytes(rows, annex=2))
     assert [(i.line, i.column) for i in batch.issues.all()] == [(2, "生年月日")]
     assert "受入終了（離職）年月日（2026-10-01）の時点で16歳です" in batch.issues.get().reason
+
+
+def test_a_file_of_another_municipality_is_refused_whole(municipality):
+    """Every row with another municipality's code: the wrong office's file. Refused before anything
+    is stored, saying whose codes they are and what to do."""
+    rows = [
+        [name, "141011", "神奈川県横浜市鶴見区鶴見中央1-2-3", sex, birth, event]
+        for name, _, _, sex, birth, event in GOOD_ROWS
+    ]
+    batch = run_import(municipality, isa_bytes(rows))
+    assert batch.status == BatchStatus.REJECTED
+    assert "3行すべての住所のコードが" in batch.rejection_reason
+    assert "141011" in batch.rejection_reason
+    assert "別の自治体のファイルのようです" in batch.rejection_reason
+    assert "住居地（地方公共団体コード）" in batch.rejection_reason
+    assert not IsaRecord.objects.exists()
+    assert not batch.issues.exists()
+
+
+def test_a_few_people_registered_elsewhere_are_row_problems_not_a_refusal(municipality):
+    """ISA sorts by the address at extraction: people who moved carry another code. One row of this
+    municipality's is enough for the file to be this municipality's."""
+    rows = [
+        [name, "141011", address, sex, birth, event] for name, _, address, sex, birth, event in GOOD_ROWS[:2]
+    ]
+    batch = run_import(municipality, isa_bytes([*rows, GOOD_ROWS[2]]))
+    assert batch.status == BatchStatus.NEEDS_ATTENTION
+    assert IsaRecord.objects.filter(batch=batch).count() == 3
+    assert [i.line for i in batch.issues.all()] == [2, 3]
