@@ -13,6 +13,8 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
+from django.utils import timezone
 from django.utils.timezone import localdate
 
 from enrollment.intake.codes import MunicipalityCodeTally
@@ -32,6 +34,7 @@ from nhi_portal.intake.values import (
     name_alpha_column,
     sex_cell,
 )
+from nhi_portal.models import LANDED_STATUSES, ImportBatch
 
 WHAT = "ISAファイル（特定技能）"
 BASE_COLUMNS = (
@@ -198,7 +201,10 @@ class IsaImporter:
         if batch.data_month is None and months:
             year, month = max(months, key=lambda m: (months[m], m)).split("-")
             batch.data_month = date(int(year), int(month), 1)
-        return {"records": state.get("records", 0)}
+        summary = {"records": state.get("records", 0)}
+        if overlap := batch_overlap(batch, rows=summary["records"]):
+            summary["overlap"] = overlap
+        return summary
 
 
 PENSION_COLUMNS = (
@@ -251,3 +257,50 @@ class PensionCat13Importer(PensionListImporter):
     kind = "pension_cat13_lost"
     annex = 22
     what = "第1号・第3号被保険者資格喪失一覧表"
+
+
+OVERLAP_SHARE = 0.5  # at least this share of a batch's rows identical to one earlier batch: say so
+
+
+def batch_overlap(batch, *, rows: int) -> dict | None:
+    """The earlier batch of the same kind sharing the most rows with this one, when at least half
+    of this batch's rows are identical to rows of it (same name, code, address, sex, birth date,
+    event date and annex, as cleaned): the same month imported twice, or two months' files mixed
+    up. Identical content is refused already (by its hash); this is the near-copy. None if not."""
+    earlier = list(
+        ImportBatch.objects.for_municipality(batch.municipality_id)
+        .filter(kind=batch.kind, status__in=LANDED_STATUSES)
+        .exclude(pk=batch.pk)
+        .values_list("pk", flat=True)
+    )
+    if not earlier or not rows:
+        return None
+    table = IsaRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.batch_id, count(DISTINCT n.row_number)
+              FROM {table} n
+              JOIN {table} e
+                ON e.municipality_id = n.municipality_id AND e.name = n.name AND e.lg_code = n.lg_code
+               AND e.address = n.address AND e.sex = n.sex AND e.annex = n.annex
+               AND e.birth_date IS NOT DISTINCT FROM n.birth_date
+               AND e.event_date IS NOT DISTINCT FROM n.event_date
+             WHERE n.municipality_id = %s AND n.batch_id = %s AND e.batch_id = ANY(%s)
+             GROUP BY e.batch_id
+             ORDER BY 2 DESC, 1 DESC
+             LIMIT 1
+            """,  # noqa: S608 - the table name comes from the model
+            [batch.municipality_id, batch.pk, earlier],
+        )
+        found = cursor.fetchone()
+    if found is None or found[1] < rows * OVERLAP_SHARE:
+        return None
+    other = ImportBatch.objects.get(pk=found[0])
+    return {
+        "batch_id": other.pk,
+        "source_name": other.source_name,
+        "received_at": timezone.localtime(other.created_at).strftime("%Y-%m-%d %H:%M"),
+        "rows": found[1],
+        "of": rows,
+    }

@@ -309,7 +309,12 @@ def _fast_path_possible(body: bytes, delimiter: str = ",") -> bool:
     body = body.rstrip(b"\r\n")
     if b'"' in body and _STRAY_QUOTE[delimiter].search(body):
         return False
-    return bool(body) and b"\n\n" not in body and b"\n\r\n" not in body
+    return (
+        bool(body)
+        and not body.startswith((b"\n", b"\r"))  # a blank line first (after the header, or a cut)
+        and b"\n\n" not in body
+        and b"\n\r\n" not in body
+    )
 
 
 def _read_arrow(body: bytes, width: int, delimiter: str = ",") -> list[pa.Array]:
