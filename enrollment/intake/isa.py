@@ -165,10 +165,8 @@ class IsaImporter:
         if not both.any():
             return
         rows = np.flatnonzero(both)
-        b = pc.cast(birth, pa.timestamp("s")).take(pa.array(rows))
-        e = pc.cast(event, pa.timestamp("s")).take(pa.array(rows))
-        by, bmd = pc.year(b).to_numpy(), (pc.month(b).to_numpy() * 100 + pc.day(b).to_numpy())
-        ey, emd = pc.year(e).to_numpy(), (pc.month(e).to_numpy() * 100 + pc.day(e).to_numpy())
+        by, bmd = _year_and_month_day(birth.take(pa.array(rows)))
+        ey, emd = _year_and_month_day(event.take(pa.array(rows)))
         age = ey - by - (emd < bmd)
         before_birth = (ey * 10000 + emd) < (by * 10000 + bmd)
         minor = (
@@ -257,6 +255,16 @@ class PensionCat13Importer(PensionListImporter):
     kind = "pension_cat13_lost"
     annex = 22
     what = "第1号・第3号被保険者資格喪失一覧表"
+
+
+def _year_and_month_day(dates: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Year and month*100+day of a date32 column without nulls, in numpy."""
+    days = dates.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    month_of_year = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
+    day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return years.astype(np.int64) + 1970, month_of_year * 100 + day_of_month
 
 
 OVERLAP_SHARE = 0.5  # at least this share of a batch's rows identical to one earlier batch: say so
