@@ -123,8 +123,12 @@ class IsaImporter:
                 problems.extend(found.problems)
                 events = clean["event_date"].drop_null()
                 if len(events):
-                    for item in pc.value_counts(pc.strftime(events, "%Y-%m")).to_pylist():
-                        months[item["values"]] += item["counts"]
+                    # Months counted in numpy: Arrow's strftime took two seconds a million rows.
+                    month, count = np.unique(
+                        events.to_numpy(zero_copy_only=False).astype("datetime64[M]"), return_counts=True
+                    )
+                    for value, n_rows in zip(month.astype(str).tolist(), count.tolist(), strict=True):
+                        months[value] += n_rows
                 yield pa.table(
                     [
                         constant(batch.municipality_id, n, pa.int64()),
