@@ -180,9 +180,10 @@ class IsaImporter:
             return
         event_label = label_of(self.event_source(batch))
         birth_label = label_of("birth_date")
-        events = event.take(pa.array(rows)).to_pylist()
-        for index in np.flatnonzero(before_birth | minor).tolist():
-            when = f"{events[index]:%Y-%m-%d}"
+        flagged = np.flatnonzero(before_birth | minor)
+        events = event.take(pa.array(rows[flagged])).to_pylist()  # the few flagged rows only
+        for index, event_date in zip(flagged.tolist(), events, strict=True):
+            when = f"{event_date:%Y-%m-%d}"
             if before_birth[index]:
                 reason = f"{event_label}（{when}）が生年月日より前です。どちらかの日付が誤っています"
             else:
