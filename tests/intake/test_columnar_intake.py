@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from enrollment.models import NhiMembership, Resident
 from nhi_portal.intake.columns import SeenKeys, first_occurrence
 from nhi_portal.models import BatchStatus
-from tests.intake.builders import ledger_bytes, resident_row, residents_bytes
+from tests.intake.builders import LEDGER_HEADER, ledger_bytes, resident_row, residents_bytes
 from tests.intake.helpers import run_import
 
 pytestmark = pytest.mark.django_db
@@ -117,14 +117,7 @@ def test_a_first_ledger_load_stores_and_reports_what_the_upsert_does(municipalit
         filename="seed.csv",
     )
     upserted = run_import(other_municipality, ledger_bytes(rows), kind="nhi_ledger", filename="ledger.csv")
-    fields = [
-        "insured_number",
-        "resident_code",
-        "household_head_code",
-        "acquired_date",
-        "lost_date",
-        "lost_reason",
-    ]
+    fields = LEDGER_HEADER  # the file's columns are the model's fields
     ours = sorted(NhiMembership.objects.filter(municipality=municipality).values_list(*fields))
     theirs = sorted(
         NhiMembership.objects.filter(municipality=other_municipality).exclude(insured_number="90000001")
