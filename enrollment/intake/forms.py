@@ -50,7 +50,10 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("ファイルの種類"), choices=PEOPLE_KINDS, initial=ImportKind.ISA)
     files = MultipleFileField(
         label=_("CSVファイル"),
-        help_text=_("UTF-8 または Shift_JIS のCSV。ISAファイルは3つまとめて選べます。"),
+        help_text=_(
+            "UTF-8 または Shift_JIS のCSV（Excelの「Unicode テキスト」のタブ区切りも可）。"
+            "ISAファイルは3つまとめて選べます。"
+        ),
     )
     annex = forms.ChoiceField(label=_("ISAファイルの別紙"), choices=ANNEX_CHOICES, required=False)
     mode = forms.ChoiceField(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils import timezone
 
 from enrollment.models import NhiMembership
-from nhi_portal.intake.bulk import copy_arrow, update_rows
-from nhi_portal.intake.columns import Check, constant, validate_slice
+from nhi_portal.intake.bulk import copy_arrow, indexes_built_after, update_rows
+from nhi_portal.intake.columns import Check, constant, constant_text, validate_slice
 from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import clean_text, date_cell, digits_cell, text_cell
 
@@ -34,6 +36,7 @@ INSERT_FIELDS = [
     "updated_at",
 ]
 _INSURED_NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
+ELEVEN_DIGITS = r"^[0-9]{11}$"
 OLDEST = date(1958, 1, 1)  # the National Health Insurance Act of 1958
 
 
@@ -55,54 +58,115 @@ class LedgerImporter:
         table = source
         now = timezone.localdate()
         checks = {
-            "insured_number": Check(insured_number_cell),
-            "resident_code": Check(digits_cell(length=11, label="住民票コード")),
-            "household_head_code": Check(digits_cell(length=11, label="世帯主の住民票コード")),
+            # `fast`: a column whose every cell already has the clean form is taken as it is.
+            "insured_number": Check(insured_number_cell, fast=_INSURED_NUMBER.pattern),
+            "resident_code": Check(digits_cell(length=11, label="住民票コード"), fast=ELEVEN_DIGITS),
+            "household_head_code": Check(
+                digits_cell(length=11, label="世帯主の住民票コード"), fast=ELEVEN_DIGITS
+            ),
             "acquired_date": Check(date_cell(not_after=now, not_before=OLDEST), pa.date32(), cached=True),
             "lost_date": Check(date_cell(allow_empty=True, not_before=OLDEST), pa.date32(), cached=True),
             "lost_reason": Check(text_cell, cached=True, max_length=40),
         }
         caches: dict = {}
         problems: list = []
-        seen: dict[tuple[str, date], int] = {}
+        seen: dict[str, int] = {}  # "insured number|acquired date" → the line it was first met on
         state.update(created=0, changed=0, unchanged=0, skipped=0)
         stamp = timezone.now()
-        for part in table.slices():
-            checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
-            clean, found = checked.clean, checked.found
-            columns = {name: clean[name].to_pylist() for name in checks}
-            error_rows = set(found.bad_fields)
-            incoming: dict[tuple[str, date], tuple] = {}
-            for row in range(len(part)):
-                if row in error_rows:
-                    continue
-                key = (columns["insured_number"][row], columns["acquired_date"][row])
-                lost, acquired = columns["lost_date"][row], columns["acquired_date"][row]
-                if lost and lost < acquired:
-                    found.add_rows(
-                        [row],
-                        checked.raw["lost_date"],
-                        field_name="lost_date",
-                        label=table.label_of("lost_date"),
-                        reason="資格喪失日が資格取得日より前です",
+        first_load = not NhiMembership.objects.for_municipality(batch.municipality_id).exists()
+
+        def parts():
+            for part in table.slices():
+                checked = validate_slice(part, checks, label_of=table.label_of, caches=caches)
+                keep = self._usable_rows(checked, part.lines, seen, table.label_of)
+                problems.extend(checked.found.problems)
+                state["skipped"] += int((~keep).sum())
+                rows = checked.clean
+                if not keep.all():
+                    rows = {name: array.filter(pa.array(keep)) for name, array in rows.items()}
+                yield rows
+                progress(source.rows_read)
+
+        if first_load:
+            # Nobody's periods yet: every row is new, streamed into one COPY.
+            tables = (self._insert_table(rows, batch=batch, stamp=stamp) for rows in parts())
+            with indexes_built_after(NhiMembership):
+                state["created"] = copy_arrow(NhiMembership, INSERT_FIELDS, tables)
+        else:
+            for rows in parts():
+                columns = {
+                    name: rows[name].to_pylist()
+                    for name in ("insured_number", "acquired_date", *VALUE_FIELDS)
+                }
+                incoming = {
+                    key: values
+                    for key, values in zip(
+                        zip(columns["insured_number"], columns["acquired_date"], strict=True),
+                        zip(*(columns[f] for f in VALUE_FIELDS), strict=True),
+                        strict=True,
                     )
-                    continue
-                if key in seen:
-                    found.add_rows(
-                        [row],
-                        checked.raw["insured_number"],
-                        field_name="insured_number",
-                        label=table.label_of("insured_number"),
-                        reason=f"同じ被保険者番号・資格取得日の行があります（{seen[key]}行目）",
-                    )
-                    continue
-                seen[key] = int(part.lines[row])
-                incoming[key] = tuple(columns[f][row] for f in VALUE_FIELDS)
-            problems.extend(found.problems)
-            state["skipped"] += len(part) - len(incoming)
-            self._upsert(incoming, batch=batch, state=state, stamp=stamp)
-            progress(source.rows_read)
+                }
+                self._upsert(incoming, batch=batch, state=state, stamp=stamp)
         return problems
+
+    @staticmethod
+    def _usable_rows(checked, lines: np.ndarray, seen: dict[str, int], label_of) -> np.ndarray:
+        """The rows to apply: no error, a lost date not before the acquired date, and a period
+        (insured number, acquired date) not met on an earlier line."""
+        clean, found = checked.clean, checked.found
+        keep = ~found.error_mask(len(lines))
+        lost_first = pc.fill_null(pc.less(clean["lost_date"], clean["acquired_date"]), False).to_numpy(
+            zero_copy_only=False
+        )
+        lost_first &= keep
+        if lost_first.any():
+            found.add_rows(
+                np.flatnonzero(lost_first).tolist(),
+                checked.raw["lost_date"],
+                field_name="lost_date",
+                label=label_of("lost_date"),
+                reason="資格喪失日が資格取得日より前です",
+            )
+            keep &= ~lost_first
+        rows = np.flatnonzero(keep)
+        keys = pc.binary_join_element_wise(
+            clean["insured_number"].filter(pa.array(keep)),
+            pc.cast(clean["acquired_date"].filter(pa.array(keep)), pa.string()),
+            "|",
+        ).to_pylist()
+        here = dict(zip(keys, lines[rows].tolist(), strict=True))
+        if len(here) == len(keys) and seen.keys().isdisjoint(here):
+            seen.update(here)  # the usual case: no period twice
+            return keep
+        repeated = []
+        for row, key in zip(rows.tolist(), keys, strict=True):
+            first = seen.setdefault(key, int(lines[row]))
+            if first != lines[row]:
+                repeated.append((row, first))
+        for row, first in repeated:
+            found.add_rows(
+                [row],
+                checked.raw["insured_number"],
+                field_name="insured_number",
+                label=label_of("insured_number"),
+                reason=f"同じ被保険者番号・資格取得日の行があります（{first}行目）",
+            )
+            keep[row] = False
+        return keep
+
+    def _insert_table(self, rows: dict[str, pa.Array], *, batch, stamp) -> pa.Table:
+        n = len(rows["insured_number"])
+        return pa.table(
+            [
+                constant(batch.municipality_id, n, pa.int64()),
+                rows["insured_number"],
+                rows["acquired_date"],
+                *(rows[f] for f in VALUE_FIELDS),
+                constant(batch.pk, n, pa.int64()),
+                constant_text(stamp.isoformat(), n),
+            ],
+            names=INSERT_FIELDS,
+        )
 
     def _upsert(self, incoming: dict, *, batch, state: dict, stamp) -> None:
         numbers = list({number for number, _ in incoming})

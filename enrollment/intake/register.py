@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
 
+from enrollment.intake.codes import MunicipalityCodeTally
 from enrollment.intake.nationality import nationality_cell
 from enrollment.models import RESIDENT_STATUS_FROM_REGISTER, Resident, ResidentEvent
-from nhi_portal.intake.bulk import copy_arrow, insert_rows, update_rows
-from nhi_portal.intake.columns import Check, constant, validate_slice
+from nhi_portal.intake.bulk import copy_arrow, indexes_built_after, insert_rows, update_rows
+from nhi_portal.intake.columns import (
+    Check,
+    SeenKeys,
+    constant,
+    constant_text,
+    first_occurrence,
+    validate_slice,
+)
 from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import (
     address_cell,
@@ -124,50 +133,56 @@ class ResidentImporter:
         state.update(created=0, changed=0, unchanged=0, skipped=0, seen=0)
         caches: dict = {}
         problems: list = []
-        first_line_of: dict[str, int] = {}  # resident code → the line it first appeared on
+        seen = SeenKeys()  # resident codes met so far, with their first line
+        codes = MunicipalityCodeTally(batch.municipality.all_codes())
         now = timezone.now()
         code_label = source.label_of("resident_code")
 
         def parts():
             for part in source.slices():
                 checked = validate_slice(part, checks, label_of=source.label_of, caches=caches)
-                lines = part.lines.tolist()
-                codes = checked.clean["resident_code"].to_pylist()
-                first_here = dict(zip(codes, lines, strict=True))
-                if (
-                    len(first_here) == len(codes)
-                    and "" not in first_here
-                    and first_line_of.keys().isdisjoint(first_here)
-                ):
-                    first_line_of.update(first_here)  # the usual case: no code seen twice
-                    codes = []
-                for row, code in enumerate(codes):
-                    if not code:
-                        continue
-                    first = first_line_of.setdefault(code, lines[row])
-                    if first != lines[row]:
-                        checked.found.add_rows(
-                            [row],
-                            checked.raw["resident_code"],
-                            field_name="resident_code",
-                            label=code_label,
-                            reason=f"住民票コードが重複しています（{first}行目と同じ）",
-                        )
+                self._refuse_repeated_codes(checked, part.lines, seen, code_label)
+                codes.add(checked.raw["lg_code"], checked.clean["lg_code"])
                 problems.extend(checked.found.problems)
                 keep = ~checked.found.error_mask(len(part))
                 state["skipped"] += int((~keep).sum())
                 state["seen"] += int(keep.sum())
-                yield {name: array.filter(pa.array(keep)) for name, array in checked.clean.items()}
+                if keep.all():
+                    yield checked.clean
+                else:
+                    yield {name: array.filter(pa.array(keep)) for name, array in checked.clean.items()}
                 progress(source.rows_read)
 
         if existing_count == 0:
-            # First load: everyone is new, so the rows stream straight into one COPY.
+            # First load: everyone is new, so the rows stream straight into one COPY (into an
+            # empty table, with the indexes built once afterwards).
             tables = (self._insert_table(rows, batch=batch, now=now) for rows in parts())
-            state["created"] = copy_arrow(Resident, INSERT_FIELDS, tables)
+            with indexes_built_after(Resident):
+                state["created"] = copy_arrow(Resident, INSERT_FIELDS, tables)
         else:
             for rows in parts():
                 self._upsert(rows, batch=batch, state=state, now=now)
+        codes.refuse_if_foreign(municipality=batch.municipality, column=source.label_of("lg_code"))
         return problems
+
+    @staticmethod
+    def _refuse_repeated_codes(checked, lines: np.ndarray, seen: SeenKeys, label: str) -> None:
+        """A resident code met on an earlier line is an error of the later row (the first one is
+        applied). Codes are eleven digits, so they are compared as integers, a slice at a time."""
+        codes = checked.clean["resident_code"]
+        present = pc.not_equal(codes, "").to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(present)
+        keys = pc.cast(codes.filter(pa.array(present)), pa.int64()).to_numpy()
+        earlier = first_occurrence(keys, lines[rows], seen)
+        repeated = np.flatnonzero(earlier)
+        for first in np.unique(earlier[repeated]).tolist():
+            checked.found.add_rows(
+                rows[repeated[earlier[repeated] == first]].tolist(),
+                checked.raw["resident_code"],
+                field_name="resident_code",
+                label=label,
+                reason=f"住民票コードが重複しています（{first}行目と同じ）",
+            )
 
     def _insert_table(self, rows: dict[str, pa.Array], *, batch, now) -> pa.Table:
         n = len(rows["resident_code"])
@@ -178,7 +193,7 @@ class ResidentImporter:
                 *(rows[f] for f in VALUE_FIELDS),
                 constant(batch.pk, n, pa.int64()),
                 constant(batch.pk, n, pa.int64()),
-                pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+                constant_text(now.isoformat(), n),
             ],
             names=INSERT_FIELDS,
         )

@@ -141,6 +141,67 @@ def constant(value, n: int, type: pa.DataType) -> pa.Array:
     return pa.array(np.full(n, value), type) if value is not None else pa.nulls(n, type)
 
 
+def constant_text(value: str, n: int) -> pa.Array:
+    """`value` n times as a string column, built from its buffers. Used for the timestamp of an
+    import: Arrow's CSV writer formats a timestamp column at about 2 s per million rows, the
+    same text as a string costs nothing, and PostgreSQL's COPY reads it all the same."""
+    data = value.encode("utf-8")
+    offsets = np.arange(0, (n + 1) * len(data), len(data), dtype=np.int32)[: n + 1]
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
+class SeenKeys:
+    """Integer keys already met in earlier slices of a file, with the line each was first met on:
+    sorted numpy runs merged now and then (a few bytes a key, where a Python set of millions of
+    keys costs hundreds of MB and a dict of their lines more)."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, their lines)
+
+    def first_lines(self, keys: np.ndarray) -> np.ndarray:
+        """The line each key was first met on, 0 for keys not met before."""
+        found = np.zeros(len(keys), dtype=np.int64)
+        for run_keys, run_lines in self._runs:
+            at = np.searchsorted(run_keys, keys)
+            at[at == len(run_keys)] = 0
+            hit = (run_keys[at] == keys) & (found == 0)
+            found[hit] = run_lines[at[hit]]
+        return found
+
+    def add(self, keys: np.ndarray, lines: np.ndarray) -> None:
+        """Add keys not met before (each once)."""
+        if not len(keys):
+            return
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], lines[order]))
+        # Merge the small runs into the large one when they hold as many keys (log n runs at most).
+        while len(self._runs) > 1 and len(self._runs[-1][0]) * 2 >= len(self._runs[-2][0]):
+            (k2, l2), (k1, l1) = self._runs.pop(), self._runs.pop()
+            keys_, lines_ = np.concatenate([k1, k2]), np.concatenate([l1, l2])
+            order = np.argsort(keys_, kind="stable")
+            self._runs.append((keys_[order], lines_[order]))
+
+
+def first_occurrence(keys: np.ndarray, lines: np.ndarray, seen: SeenKeys) -> np.ndarray:
+    """For each key: the line of an earlier row with the same key (in this slice or before it),
+    or 0 where the key is met for the first time. Records the new keys in `seen`."""
+    earlier = seen.first_lines(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    repeat = np.zeros(len(keys), dtype=bool)
+    repeat[1:] = sorted_keys[1:] == sorted_keys[:-1]
+    if repeat.any():
+        # Within the slice: the first row of each run of equal keys is the one kept.
+        group_start = np.maximum.accumulate(np.where(repeat, 0, np.arange(len(keys))))
+        first_line = lines[order][group_start]
+        within = np.zeros(len(keys), dtype=np.int64)
+        within[order[repeat]] = first_line[repeat]
+        earlier = np.where(earlier > 0, earlier, within)
+    new = earlier == 0
+    seen.add(keys[new], lines[new])
+    return earlier
+
+
 @dataclass
 class Check:
     """How one column is validated: the cell function, the Arrow type of the clean value, and

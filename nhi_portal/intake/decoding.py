@@ -1,6 +1,7 @@
 """Detect a CSV file's encoding and transcode it to UTF-8 in one streaming pass: UTF-8 (with or
-without BOM) or CP932/Shift_JIS. Anything else — binary data, UTF-16, mixed encodings, a BOM in
-the middle (two files glued together), bytes no encoding explains — rejects the file with the
+without BOM), CP932/Shift_JIS, or UTF-16 (Excel's 「Unicode テキスト」: UTF-16LE with BOM; BE with
+BOM and LE without BOM are recognised as well). Anything else — binary data, mixed encodings, a BOM
+in the middle (two files glued together), bytes no encoding explains — rejects the file with the
 line where it happens. Every check runs in C or numpy, so a 1,000,000-row file takes about a
 second."""
 
@@ -19,6 +20,7 @@ from nhi_portal.intake.errors import FileRejected
 UTF8_BOM = b"\xef\xbb\xbf"
 BLOCK = 8 << 20
 _CONTROL_BYTES = bytes(c for c in range(0x01, 0x20) if c not in (0x09, 0x0A, 0x0D))
+_KEEP_LINE_CHARS = {ord("\t"): " ", ord("\r"): " ", ord("\n"): " "}
 _EMPTY = "ファイルが空です。中身のあるCSVファイルを選んでください。"
 _MIXED_UTF8_FIRST = (
     "途中からUTF-8として読めなくなります。文字コードが混在しています"
@@ -129,6 +131,50 @@ class _MixedCheck:
             _reject_utf8_lines_in_cp932(self.carry, self.lines)
 
 
+class _Utf16AsUtf8:
+    """A UTF-16 file read as UTF-8 bytes (the BOM dropped), so the UTF-8 checks that follow see
+    the same text a UTF-8 file would give. `bytes_read` counts the file's own bytes (progress)."""
+
+    def __init__(self, stream: BinaryIO, codec: str) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder(codec)("strict")
+        self.bytes_read = 0
+        self._lines = 0  # line breaks decoded so far, to name the line of a broken character
+
+    def read(self, size: int) -> bytes:
+        block = self._stream.read(size)
+        self.bytes_read += len(block)
+        try:
+            text = self._decoder.decode(block, final=not block)
+        except UnicodeDecodeError:
+            raise FileRejected(
+                "UTF-16として読めない文字があります（ファイルが途中で切れているか、壊れています）。"
+                "ExcelでCSV UTF-8（コンマ区切り）形式で保存し直してください。",
+                line=self._lines + 1,
+            ) from None
+        self._lines += text.count("\n")
+        return text.encode("utf-8")
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """'utf-16' for a file starting with a UTF-16 BOM; 'utf-16-le' for UTF-16LE without BOM, told
+    by its shape (a NUL after each ASCII byte, rarely before one, and printable lines); None otherwise."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[: 4096 - len(head[:4096]) % 2]
+    if len(sample) < 8:
+        return None
+    odd, even = sample[1::2], sample[0::2]
+    # ASCII (digits, commas, line ends) is a byte and a NUL in UTF-16LE; a NUL comes first only
+    # for the few characters U+xx00 (一 is U+4E00).
+    if odd.count(0) * 10 < len(odd) or even.count(0) * 10 > odd.count(0):
+        return None
+    text = sample.decode("utf-16-le", errors="ignore")  # the sample may cut a surrogate pair
+    if "\n" not in text or not text.translate(_KEEP_LINE_CHARS).isprintable():
+        return None
+    return "utf-16-le"
+
+
 class Utf8Blocks:
     """Iterate a file as UTF-8 byte blocks (no BOM), checking each block as it is read. After
     the iteration `encoding` says what the file was; the first block with a non-ASCII byte
@@ -147,24 +193,27 @@ class Utf8Blocks:
         stream.seek(0)
         if not head:
             raise FileRejected(_EMPTY)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise FileRejected(
-                "UTF-16で保存されたファイルは読めません。UTF-8またはShift_JISで保存し直してください。"
-            )
+        utf16 = utf16_codec(stream.read(4096))
+        stream.seek(0)
         has_bom = head.startswith(UTF8_BOM)
-        if has_bom:
+        if utf16:
+            # Read as UTF-8 from here on; the label says what the file was.
+            stream = utf16_stream = _Utf16AsUtf8(stream, utf16)
+            self.encoding = "utf-16-be" if head.startswith(b"\xfe\xff") else "utf-16-le"
+        elif has_bom:
             stream.read(len(UTF8_BOM))
             self.bytes_read = len(UTF8_BOM)
             self.encoding = "utf-8-sig"
         lines = _Lines()
-        encoding: str | None = "utf-8-sig" if has_bom else None  # None: only ASCII seen so far
-        decoder = codecs.getincrementaldecoder("utf-8")("strict") if has_bom else None
+        # None: only ASCII seen so far (UTF-8 and CP932 agree on it)
+        encoding: str | None = "utf-8-sig" if has_bom or utf16 else None
+        decoder = codecs.getincrementaldecoder("utf-8")("strict") if has_bom or utf16 else None
         first = True
         meaningful = False
         at_line_start = False  # the file's own first line may start with a BOM (skipped above)
         mixed = _MixedCheck()
         while block := stream.read(self._block_size):
-            self.bytes_read += len(block)
+            self.bytes_read = utf16_stream.bytes_read if utf16 else self.bytes_read + len(block)
             _reject_binary(block, lines, first)
             first = False
             meaningful = meaningful or bool(block.strip())

@@ -133,6 +133,11 @@ def csv_text(header, rows, *, newline="\r\n", final_newline=True) -> str:
     return newline.join(lines) + (newline if final_newline else "")
 
 
+def tsv_text(header, rows, *, newline="\r\n") -> str:
+    """Tab-separated, as Excel writes its text formats."""
+    return newline.join(["\t".join(header), *("\t".join(row) for row in rows)]) + newline
+
+
 def csv_bytes(header, rows, *, encoding="cp932", newline="\r\n", final_newline=True, bom=False) -> bytes:
     data = csv_text(header, rows, newline=newline, final_newline=final_newline).encode(encoding)
     return b"\xef\xbb\xbf" + data if bom else data
@@ -181,7 +186,6 @@ PNG = (
 )
 EMPTY = "ファイルが空です"
 BINARY = "バイナリデータ"
-UTF16 = "UTF-16"
 UNDECODABLE = "文字コードを判別できません"
 
 
@@ -208,22 +212,33 @@ def isa_cases() -> None:
         "isa",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
-        "UTF-16 LE with BOM (Excel 'Unicode text')",
-        **rejected(UTF16),
+        "UTF-16 LE with BOM, comma-separated: decoded",
+        outcome="imported",
+        stored=3,
+    )
+    add(
+        "isa",
+        "excel_unicode_text.txt",
+        "\ufeff".encode("utf-16-le") + tsv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
+        "Excel's 'Unicode text' (UTF-16 LE with BOM, tab-separated): decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
         "utf16be_bom.csv",
         "\ufeff".encode("utf-16-be") + csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-be"),
-        "UTF-16 BE with BOM",
-        **rejected(UTF16),
+        "UTF-16 BE with BOM: decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
         "utf16le_no_bom.csv",
         csv_text(ISA_HEADER, ISA_GOOD).encode("utf-16-le"),
-        "UTF-16 LE without BOM: NUL bytes",
-        **rejected(BINARY, line=1),
+        "UTF-16 LE without BOM: recognised by its NUL bytes and decoded",
+        outcome="imported",
+        stored=3,
     )
     add(
         "isa",
@@ -422,6 +437,20 @@ def isa_cases() -> None:
             (9, BIRTH, "日付として読めません", "error"),
             (9, EVENT, "未来の日付", "error"),
         ], stored=8))  # fmt: skip
+    add("isa", "dates_that_cannot_both_be_right.csv", csv_bytes(ISA_HEADER, [
+        ISA_GOOD[0],
+        ["TRAN THI BINH", LG, "東京都小金井市中町2-3-4", "女", "20261115", "20261002"],
+        ["SITI RAHAYU", LG, "東京都小金井市前原町3-1-5", "女", "平成23年10月4日", "20261003"],
+        ["LE VAN CUONG", LG, "東京都小金井市本町5-6-7", "男", "20081003", "20261003"],
+    ]), "landing before birth, a holder of 14 (a Specified Skilled Worker is at least 18), one just 18",
+        **attention([
+            (3, BIRTH, "生年月日より前です", "error"),
+            (4, BIRTH, "の時点で14歳です。特定技能は18歳以上", "error"),
+        ], stored=4))  # fmt: skip
+    add("isa", "another_municipalitys_file.csv", csv_bytes(ISA_HEADER, [
+        [name, "131016", "東京都千代田区九段南1-2-1", sex, birth, event] for name, _, _, sex, birth, event in ISA_GOOD
+    ]), "every row carries another municipality's code (千代田区 131016): the wrong office's file",
+        **rejected("別の自治体のファイルのようです", column=CODE, details=["131016"]))  # fmt: skip
     add("isa", "bad_municipality_codes.csv", csv_bytes(ISA_HEADER, [
         ISA_GOOD[0],
         ["TRAN THI BINH", "132102", "東京都小金井市中町2-3-4", "女", "20000105", "20261002"],
@@ -583,8 +612,9 @@ def residents_cases() -> None:
         "residents",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(RESIDENT_HEADER, good).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=2,
     )
     add("residents", "header_only.csv", data([]), "header only", **rejected("データ行がありません"))
     add(
@@ -763,8 +793,9 @@ def ledger_cases() -> None:
         "nhi_ledger",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(LEDGER_HEADER, [ledger_row("20000001")]).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=1,
     )
     add("nhi_ledger", "png_image.csv", PNG, "a PNG image", **rejected(BINARY, line=3))
     add(
@@ -917,8 +948,9 @@ def payments_cases() -> None:
         "payments",
         "utf16le_bom.csv",
         "\ufeff".encode("utf-16-le") + csv_text(PAYMENTS_HEADER, PAYMENTS_GOOD).encode("utf-16-le"),
-        "UTF-16 LE",
-        **rejected(UTF16),
+        "UTF-16 LE: decoded",
+        outcome="imported",
+        stored=len(PAYMENTS_GOOD),
     )
     add(
         "payments",

@@ -42,8 +42,28 @@ def test_binary_file_names_the_line():
     assert err.line == 3
 
 
-def test_utf16_is_refused():
-    assert "UTF-16" in rejection("氏名\r\n".encode("utf-16")).reason
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        # Excel's 「Unicode テキスト」: UTF-16LE with BOM, tab-separated, CRLF.
+        ("\ufeff氏名\t住所\r\nNGUYEN VAN AN\t東京都小金井市本町一丁目\r\n".encode("utf-16-le"), "utf-16-le"),
+        ("\ufeff氏名,住所\r\nNGUYEN VAN AN,東京都\r\n".encode("utf-16-be"), "utf-16-be"),
+        ("氏名,住所\r\nNGUYEN VAN AN,東京都小金井市本町一丁目\r\n".encode("utf-16-le"), "utf-16-le"),
+    ],
+)
+def test_utf16_is_decoded_not_called_binary(data, encoding):
+    text, found = decode_bytes(data)
+    assert found == encoding
+    assert text.startswith("氏名")
+    assert "NGUYEN VAN AN" in text
+    assert "\ufeff" not in text
+
+
+def test_utf16_cut_in_the_middle_of_a_character_names_the_line():
+    data = "\ufeff氏名,住所\r\nNGUYEN,東京\r\n".encode("utf-16-le")[:-1]
+    err = rejection(data)
+    assert "UTF-16" in err.reason
+    assert "バイナリ" not in err.reason
 
 
 def test_mixed_encodings_utf8_then_sjis():

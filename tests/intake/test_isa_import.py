@@ -234,3 +234,89 @@ def test_row_numbers_are_data_rows_and_lines_are_physical(municipality):
         IsaRecord.objects.filter(batch=batch).order_by("row_number").values_list("row_number", "line_number")
     )
     assert rows == [(1, 2), (2, 4)]
+
+
+def test_excel_unicode_text_is_read_like_the_csv(municipality):
+    """Excel's 「Unicode テキスト」 (UTF-16LE with BOM, tab-separated) gives the same records as the
+    CSV, and the batch says what the file was."""
+    text = "\r\n".join("\t".join(row) for row in [[*ISA_BASE, ISA_HEADERS[1]], *GOOD_ROWS]) + "\r\n"
+    batch = run_import(
+        municipality, "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"), filename="isa.txt"
+    )
+    assert batch.status == BatchStatus.IMPORTED, batch.rejection_reason
+    assert batch.encoding == "utf-16-le"
+    stored = list(
+        IsaRecord.objects.filter(batch=batch)
+        .order_by("row_number")
+        .values_list("name", "lg_code", "address", "sex", "birth_date", "event_date")
+    )
+    assert stored[0] == (
+        "NGUYEN VAN AN",
+        "132101",
+        "東京都小金井市本町一丁目2番3号",
+        "M",
+        date(1998, 4, 12),
+        date(2026, 10, 1),
+    )
+    assert [s[0] for s in stored] == ["NGUYEN VAN AN", "TRAN THI BINH", "SITI RAHAYU"]
+
+
+def test_event_before_birth_and_a_minor_holder_are_row_problems(municipality):
+    """A Specified Skilled Worker is at least 18: a landing date before the birth date, or one at
+    which the holder would be a child, is listed like any row problem (line, column, value, why)
+    and keeps the record from an automatic match; 18 on the day itself is fine."""
+    rows = [
+        ["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20261115", "20261001"],  # born after
+        ["TRAN THI BINH", "132101", "東京都小金井市中町2-3-4", "女", "2011/10/02", "2026/10/01"],  # 14
+        ["SITI RAHAYU", "132101", "東京都小金井市前原町3-1-5", "女", "20081001", "20261001"],  # 18 that day
+    ]
+    batch = run_import(municipality, isa_bytes(rows))
+    assert batch.status == BatchStatus.NEEDS_ATTENTION
+    issues = list(batch.issues.order_by("line").values_list("line", "column", "value", "reason", "severity"))
+    assert [(line, column, value, severity) for line, column, value, _, severity in issues] == [
+        (2, "生年月日", "20261115", "error"),
+        (3, "生年月日", "2011/10/02", "error"),
+    ]
+    assert "入国年月日（上陸年月日）（2026-10-01）が生年月日より前です" in issues[0][3]
+    assert "2026-10-01）の時点で14歳です。特定技能は18歳以上" in issues[1][3]
+    records = {r.name: r for r in IsaRecord.objects.filter(batch=batch)}
+    assert records["TRAN THI BINH"].problems == ["birth_date"]
+    assert records["TRAN THI BINH"].birth_date == date(2011, 10, 2)  # both dates kept: either may be wrong
+    assert records["SITI RAHAYU"].problems == []
+    assert batch.rows_with_errors == 2
+
+
+def test_a_minor_at_separation_is_a_problem_in_every_annex(municipality):
+    rows = [["NGUYEN VAN AN", "132101", "東京都小金井市本町1-2-3", "男", "20100101", "20261001"]]
+    batch = run_import(municipality, isa_bytes(rows, annex=2))
+    assert [(i.line, i.column) for i in batch.issues.all()] == [(2, "生年月日")]
+    assert "受入終了（離職）年月日（2026-10-01）の時点で16歳です" in batch.issues.get().reason
+
+
+def test_a_file_of_another_municipality_is_refused_whole(municipality):
+    """Every row with another municipality's code: the wrong office's file. Refused before anything
+    is stored, saying whose codes they are and what to do."""
+    rows = [
+        [name, "141011", "神奈川県横浜市鶴見区鶴見中央1-2-3", sex, birth, event]
+        for name, _, _, sex, birth, event in GOOD_ROWS
+    ]
+    batch = run_import(municipality, isa_bytes(rows))
+    assert batch.status == BatchStatus.REJECTED
+    assert "3行すべての住所のコードが" in batch.rejection_reason
+    assert "141011" in batch.rejection_reason
+    assert "別の自治体のファイルのようです" in batch.rejection_reason
+    assert "住居地（地方公共団体コード）" in batch.rejection_reason
+    assert not IsaRecord.objects.exists()
+    assert not batch.issues.exists()
+
+
+def test_a_few_people_registered_elsewhere_are_row_problems_not_a_refusal(municipality):
+    """ISA sorts by the address at extraction: people who moved carry another code. One row of this
+    municipality's is enough for the file to be this municipality's."""
+    rows = [
+        [name, "141011", address, sex, birth, event] for name, _, address, sex, birth, event in GOOD_ROWS[:2]
+    ]
+    batch = run_import(municipality, isa_bytes([*rows, GOOD_ROWS[2]]))
+    assert batch.status == BatchStatus.NEEDS_ATTENTION
+    assert IsaRecord.objects.filter(batch=batch).count() == 3
+    assert [i.line for i in batch.issues.all()] == [2, 3]

@@ -166,3 +166,57 @@ def test_openapi_schema_is_served_and_describes_the_upload(clerk_client):
     assert "/api/batches/upload/" in schema["paths"]
     assert "/api/isa-records/{id}/" in schema["paths"]
     assert Client().get("/api/schema/").status_code in (401, 403)
+
+
+def eight_rows(names):
+    return [
+        [name, "132101", f"東京都小金井市本町1-2-{i}", "男", f"1990010{i % 9 + 1}", "20261001"]
+        for i, name in enumerate(names)
+    ]
+
+
+NAMES = ["NGUYEN VAN AN", "TRAN THI BINH", "SITI RAHAYU", "LE VAN CUONG", "PHAM THI DUNG", "HOANG VAN EM",
+         "VU THI GIANG", "DO VAN HAI"]  # fmt: skip
+
+
+def test_a_batch_that_mostly_repeats_an_earlier_one_is_flagged_on_its_page(clerk_client, clerk):
+    """Six of eight rows identical to an earlier batch (not the same bytes, so not refused as a
+    duplicate file): the batch page says so and links the earlier batch."""
+    first = run_import(clerk.municipality, isa_bytes(eight_rows(NAMES)), filename="2026-10_annex1.csv")
+    again = eight_rows(NAMES)
+    again[6][0], again[7][0] = "BUI VAN KHOA", "DANG THI LAN"
+    second = run_import(clerk.municipality, isa_bytes(again), filename="2026-11_annex1.csv")
+    assert second.summary["overlap"]["batch_id"] == first.pk
+    assert (second.summary["overlap"]["rows"], second.summary["overlap"]["of"]) == (6, 8)
+    page = clerk_client.get(reverse("batch-detail", args=[second.pk])).content.decode()
+    assert "以前の取込とほとんど同じ内容です" in page
+    assert "このファイルの8行のうち6行が" in page
+    assert f"取込 #{first.pk}「2026-10_annex1.csv」" in page
+    assert "overlap" not in page  # the summary list does not show the raw key
+    # a batch of new people gets no warning
+    third = run_import(
+        clerk.municipality, isa_bytes(eight_rows([n + " X" for n in NAMES])), filename="new.csv"
+    )
+    assert "overlap" not in third.summary
+    assert (
+        "以前の取込とほとんど同じ内容です"
+        not in clerk_client.get(reverse("batch-detail", args=[third.pk])).content.decode()
+    )
+
+
+def test_the_batch_page_numbers_rows_by_their_line_in_the_file(clerk_client, clerk):
+    """One numbering on the page: the line of the file (header = line 1), in the problems and in the
+    records alike, under the same heading."""
+    rows = [
+        GOOD_ROWS[0],
+        ["TRAN THI BINH", "132101", "東京都小金井市中町2-3-4", "女", "20000230", "20261002"],
+    ]
+    data = isa_bytes(rows).replace(b"\r\n", b"\r\n\r\n", 1)  # a blank line after the header: line 3 is row 1
+    batch = run_import(clerk.municipality, data)
+    page = clerk_client.get(reverse("batch-detail", args=[batch.pk])).content.decode()
+    assert page.count('<th scope="col" class="num">ファイルの行</th>') == 2
+    assert '<th scope="col" class="num">行</th>' not in page
+    assert '<td class="num">4</td><td>生年月日</td>' in page  # the problem: line 4
+    records = IsaRecord.objects.filter(batch=batch).order_by("row_number")
+    assert [(r.row_number, r.line_number) for r in records] == [(1, 3), (2, 4)]
+    assert '<td class="num">3</td>' in page and '<td class="num">1</td>' not in page

@@ -117,9 +117,23 @@ def test_bad_register_rows_are_reported_and_not_applied(municipality):
 
 
 def test_register_codes_of_another_municipality_are_refused(municipality):
-    batch = import_residents(municipality, [resident_row("10000000001", lg_code="131016")])
+    batch = import_residents(
+        municipality, [resident_row("10000000001", lg_code="131016"), resident_row("10000000002")]
+    )
     assert "この自治体" in issue_texts(batch)[0]
+    assert list(Resident.objects.values_list("resident_code", flat=True)) == ["10000000002"]
+
+
+def test_a_register_of_another_municipality_is_refused_whole(municipality):
+    batch = import_residents(
+        municipality,
+        [resident_row("10000000001", lg_code="131016"), resident_row("10000000002", lg_code="131016")],
+    )
+    assert batch.status == BatchStatus.REJECTED
+    assert "2行すべての住所のコードが" in batch.rejection_reason
+    assert "別の自治体のファイルのようです" in batch.rejection_reason
     assert not Resident.objects.exists()
+    assert not batch.issues.exists()
 
 
 def test_register_in_cp932_with_japanese_headers(municipality):

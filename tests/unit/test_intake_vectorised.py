@@ -21,6 +21,7 @@ PIECES = [
     "VAN AN", "Nguyễn", "DE LA CRUZ", "O'BRIEN", "SMITH-JONES", "ß", "ŉ", " ", "  ", "\u3000", "\t", "\u200b",
     "\u202e", "\ue000", "=cmd", "+1", "@x", "-", "<b>", ">", "?", "AN?", "ヴ", "゛", "\u309b", "\uf929", "Ⅱ", "々",
     "ヶ", "ー", "〜", "～", "¥", "\\", "\x7f", "\x85", "\u00a0", "、", "。", ",", ".", "", "ｱ", "ﾞ", "㈱", "①",
+    "カ\u3099", "\u309a", "\u302d\u302a", "〶", "ゟ",
 ]  # fmt: skip
 cells = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
 
@@ -53,3 +54,14 @@ def test_plain_japanese_cells_take_the_fast_path():
     cleaned, ok = values.address_column(column)
     assert ok.to_pylist() == [True, True]
     assert cleaned.to_pylist() == ["東京都小金井市本町1-2-3 コーポ本町201", "コーポ 本町"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    body=st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b"\r", b"\t", b"x"]), max_size=16).map(b"".join),
+    delimiter=st.sampled_from([",", "\t"]),
+)
+def test_the_numpy_stray_quote_search_finds_what_the_regular_expression_finds(body, delimiter):
+    from nhi_portal.intake.table import _STRAY_QUOTE, _stray_quote_at
+
+    assert _stray_quote_at(body, delimiter) == bool(_STRAY_QUOTE[delimiter].search(body))
