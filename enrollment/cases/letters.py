@@ -209,6 +209,19 @@ class ReplyRefused(ValueError):
     """Why a reply form cannot be recorded (Japanese, shown to the clerk)."""
 
 
+def reply_refusal(letter: Letter) -> str | None:
+    """Why this letter's reply form cannot be recorded (None = it can): known before any input."""
+    if letter.kind != LetterType.WITHDRAWAL:
+        return "返信用紙があるのは資格喪失届の勧奨の通知書だけです。"
+    if letter.reply_received_on:
+        return f"この通知書の返信用紙は{letter.reply_received_on:%Y-%m-%d}に受け付けています。"
+    if letter.status not in (LetterStatus.SENT, LetterStatus.RETURNED) or letter.sent_on is None:
+        return "返信用紙を受け付けられるのは送付済みの通知書だけです。"
+    if not letter.case.is_open:
+        return "このケースはすでに完了しています。返信用紙は基幹系での処理にだけ使ってください。"
+    return None
+
+
 @transaction.atomic
 def reply_form_record(
     *,
@@ -227,16 +240,10 @@ def reply_form_record(
     from enrollment.cases.services import CaseRefused, case_record_response
 
     letter = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
-    if letter.kind != LetterType.WITHDRAWAL:
-        raise ReplyRefused("返信用紙があるのは資格喪失届の勧奨の通知書だけです。")
-    if letter.reply_received_on:
-        raise ReplyRefused(f"この通知書の返信用紙は{letter.reply_received_on:%Y-%m-%d}に受け付けています。")
-    if letter.status not in (LetterStatus.SENT, LetterStatus.RETURNED) or letter.sent_on is None:
-        raise ReplyRefused("返信用紙を受け付けられるのは送付済みの通知書だけです。")
+    if refusal := reply_refusal(letter):
+        raise ReplyRefused(refusal)
     if received_on < letter.sent_on or received_on > timezone.localdate():
         raise ReplyRefused(f"受付日は送付日（{letter.sent_on:%Y-%m-%d}）から今日までの日付にしてください。")
-    if not letter.case.is_open:
-        raise ReplyRefused("このケースはすでに完了しています。返信用紙は基幹系での処理にだけ使ってください。")
     letter.reply_received_on = received_on
     letter.reply = {
         "insurer": insurer.strip(),

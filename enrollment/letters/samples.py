@@ -38,7 +38,7 @@ SAMPLE_SENDER = Sender(
     hours="平日 8時30分〜17時15分",
     hours_latin="Mon–Fri 8:30–17:15",
     interpreter="窓口で タブレット通訳（やく）を 使（つか）えます（英語・ベトナム語・中国語 など 13言語）",
-    interpreter_latin="Interpreting by tablet at the counter (English, Vietnamese, Chinese and 10 more languages)",
+    interpreter_latin="tablet interpreter at the counter (English, Vietnamese, Chinese and 10 more languages)",
     prepayment=True,
 )
 

@@ -23,7 +23,7 @@ from django.views.generic import TemplateView
 
 from enrollment.cases import printing, services
 from enrollment.cases.deadlines import deadline_for
-from enrollment.cases.letters import ReplyRefused, layout, reply_form_record, sender_for
+from enrollment.cases.letters import ReplyRefused, layout, reply_form_record, reply_refusal, sender_for
 from enrollment.cases.views import ActionSpec, CaseActionView, CaseConfirmView
 from enrollment.letters import LetterError, render_letter, render_test_sheet
 from enrollment.letters_web.forms import ReplyForm
@@ -398,15 +398,25 @@ class _ReplyMixin:
     def spec(self) -> ActionSpec:
         return REPLY
 
-    def load(self, pk: int, letter_id: int | None):
-        case, letter = super().load(pk, letter_id)
-        if letter.kind != LetterType.WITHDRAWAL:
-            raise Http404
-        return case, letter
-
 
 class ReplyFormView(_ReplyMixin, CaseActionView):
-    """返信用紙を受け付ける: what the returned form says (kept when refused)."""
+    """返信用紙を受け付ける: what the returned form says (kept when refused). A refusal known
+    before any input (not a withdrawal reminder, not sent, already received, case closed) is
+    shown on the form, and the form does not go on to the confirm page."""
+
+    def post(self, request, pk: int, letter_id: int | None = None):
+        case, letter = self.load(pk, letter_id)
+        if refusal := reply_refusal(letter):
+            form = self.spec.form_class(request.POST)
+            form.is_valid()
+            form.add_error(None, refusal)
+            return self.show(case, letter, form)
+        return super().post(request, pk, letter_id)
+
+    def show(self, case, letter, form):
+        if (refusal := reply_refusal(letter)) and not form.is_bound:
+            messages.error(self.request, refusal)
+        return super().show(case, letter, form)
 
 
 class ReplyConfirmView(_ReplyMixin, CaseConfirmView):
