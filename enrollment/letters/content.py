@@ -53,7 +53,8 @@ class LayoutConfig:
     margin_bottom_mm: float = 14.0
     fold_marks: bool = True  # short ticks at the left edge where the sheet is folded (99, 198 mm)
     duplex: bool = False  # printed on both sides: every letter starts on a front page
-    chunk_size: int = 250  # letters per WeasyPrint document in a batch (speed vs memory)
+    chunk_size: int = 250  # letters per WeasyPrint document in a batch (speed vs memory; 100
+    # measured no better in the 10,000-letter benchmark, 1,000 about 50 % more CPU a letter)
 
     @property
     def text_box_mm(self) -> tuple[float, float, float, float]:
