@@ -160,7 +160,10 @@ class MunicipalityResource(resources.ModelResource):
         model = Municipality
         import_id_fields = ["lg_code"]
         fields = ["lg_code", "name", "parent", "department", "postal_code", "address", "phone",
-                  "opening_hours", "mayor_title"]  # fmt: skip
+                  "opening_hours", "mayor_title",
+                  # the office on letters, with its Latin forms (issue 14)
+                  "office_name_latin", "address_latin", "counter", "counter_latin", "opening_hours_latin",
+                  "interpreter_service", "interpreter_service_latin", "prepayment_allowed"]  # fmt: skip
         skip_unchanged = True
 
     def before_save_instance(self, instance, row, **kwargs):

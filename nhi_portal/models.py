@@ -59,6 +59,37 @@ class Municipality(models.Model):
         _("受付時間"), max_length=120, default="平日 8時30分～17時15分", blank=True
     )
     mayor_title = models.CharField(_("差出人（長の職名）"), max_length=60, blank=True)
+    # The office as a foreign resident reads it on a letter (enrollment.cases.letters.sender_for):
+    # each Japanese setting with its Latin form, printed beside it in the resident's language.
+    office_name_latin = models.CharField(
+        _("担当課の名称（英語表記）"), max_length=120, blank=True,
+        help_text=_("例: Koganei City Hall, Insurance and Pension Division"),
+    )  # fmt: skip
+    address_latin = models.CharField(
+        _("所在地（英語表記）"), max_length=200, blank=True,
+        help_text=_("例: 6-6-3 Honcho, Koganei-shi, Tokyo"),
+    )  # fmt: skip
+    counter = models.CharField(
+        _("窓口"), max_length=80, blank=True, help_text=_("庁舎内の場所。例: 第二庁舎1階 5番窓口")
+    )
+    counter_latin = models.CharField(
+        _("窓口（英語表記）"), max_length=120, blank=True, help_text=_("例: Annex Building 1F, Counter 5")
+    )
+    opening_hours_latin = models.CharField(
+        _("受付時間（英語表記）"), max_length=120, blank=True, help_text=_("例: Weekdays 8:30-17:15")
+    )
+    interpreter_service = models.CharField(
+        _("通訳・多言語対応"), max_length=200, blank=True,
+        help_text=_("窓口の通訳や電話通訳の案内。空欄なら通知書に載せません。例: 窓口で タブレット通訳を 使えます"),
+    )  # fmt: skip
+    interpreter_service_latin = models.CharField(
+        _("通訳・多言語対応（英語表記）"), max_length=200, blank=True,
+        help_text=_("例: Interpreting by tablet is available at the counter"),
+    )  # fmt: skip
+    prepayment_allowed = models.BooleanField(
+        _("保険料の前納を受け付ける"), default=False,
+        help_text=_("加入のお知らせで、1年分をまとめて前もって払えること（前納）を案内します。"),
+    )  # fmt: skip
 
     objects = MunicipalityQuerySet.as_manager()
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.files.base import ContentFile
@@ -32,6 +32,7 @@ from enrollment.cases.letters import content_of, layout, sender_for
 from enrollment.cases.services import letters_mark_sent
 from enrollment.letters import (
     KIND_LABELS_JA,
+    LANGUAGES,
     BatchInfo,
     LetterContent,
     LetterKind,
@@ -40,10 +41,10 @@ from enrollment.letters import (
 )
 from enrollment.models import (
     CaseEvent,
-    CaseKind,
     CaseState,
     Letter,
     LetterStatus,
+    LetterType,
     PrintBatch,
     Resident,
     ResidentStatus,
@@ -93,7 +94,7 @@ def _queued(municipality_id: int, kind: str, second: bool) -> QuerySet[Letter]:
 def print_batch_create(*, municipality, kind: str, second: bool, user, enqueue: bool = True) -> PrintBatch:
     """Start a print batch of the queued letters of one kind (勧奨 or 再勧奨). The letters are
     taken when the batch renders, on a worker, after this transaction commits."""
-    if kind not in CaseKind.values:
+    if kind not in LetterType.values or (kind == LetterType.WELCOME and second):
         raise PrintRefused("通知書の種類を選んでください。")
     label = group_label(kind, second)
     queued = _queued(municipality.pk, kind, second).count()
@@ -351,11 +352,13 @@ class SendingCheck:
 
     letters: int  # printed letters that become sent
     closed: int  # printed, but their case closed since: not sent (take them out of the post)
-    deadline: date  # the reply deadline recorded for the letters
+    deadline: date | None  # the reply deadline recorded for the letters (none for welcome letters)
 
 
 def print_batch_sending(*, batch: PrintBatch, sent_on: date) -> SendingCheck:
     printed = Letter.objects.filter(print_batch=batch, status=LetterStatus.PRINTED)
+    if batch.kind == LetterType.WELCOME:  # the case is closed by nature; no deadline
+        return SendingCheck(printed.count(), 0, None)
     closed = printed.filter(case__state=CaseState.CLOSED).count()
     return SendingCheck(
         printed.count() - closed, closed, deadline_for(batch.issue_date or sent_on, second=batch.second)
@@ -377,14 +380,44 @@ def print_batch_mark_sent(*, batch: PrintBatch, sent_on: date, user) -> int:
         raise PrintRefused(f"送付日は発行日（{batch.issue_date:%Y-%m-%d}）より前にできません。")
     if sent_on > timezone.localdate():
         raise PrintRefused("送付日に未来の日付は指定できません。投函した日に記録してください。")
-    letters = Letter.objects.filter(print_batch=batch, status=LetterStatus.PRINTED).exclude(
-        case__state=CaseState.CLOSED
-    )
-    count = letters_mark_sent(letters=letters, sent_on=sent_on, user=user)
+    if batch.kind == LetterType.WELCOME:
+        count = _welcome_mark_sent(batch, sent_on, user)
+    else:
+        letters = Letter.objects.filter(print_batch=batch, status=LetterStatus.PRINTED).exclude(
+            case__state=CaseState.CLOSED
+        )
+        count = letters_mark_sent(letters=letters, sent_on=sent_on, user=user)
     batch.status, batch.sent_on, batch.sent_by = PrintBatch.Status.SENT, sent_on, user
     batch.save(update_fields=["status", "sent_on", "sent_by"])
     logger.info("print batch %s sent on %s: %s letters", batch.pk, sent_on, count)
     return count
+
+
+def _welcome_mark_sent(batch: PrintBatch, sent_on: date, user) -> int:
+    """Welcome letters belong to closed cases and start no deadline: they become sent, and the
+    case's history says so (the person's timeline shows it)."""
+    letters = list(
+        Letter.objects.filter(print_batch=batch, status=LetterStatus.PRINTED)
+        .select_related("case")
+        .select_for_update(of=("self",))
+    )
+    ids = [letter.pk for letter in letters]
+    for start in range(0, len(ids), 5000):
+        Letter.objects.filter(pk__in=ids[start : start + 5000]).update(
+            status=LetterStatus.SENT, sent_on=sent_on
+        )
+    CaseEvent.objects.bulk_create(
+        (
+            CaseEvent(
+                case_id=letter.case_id, municipality_id=batch.municipality_id, actor=user,
+                action="welcome_sent", from_state=letter.case.state, to_state=letter.case.state,
+                note=f"{letter.number}、送付 {sent_on:%Y-%m-%d}",
+            )
+            for letter in letters
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    return len(letters)
 
 
 @transaction.atomic
@@ -456,8 +489,9 @@ class LetterGroup:
 
 GROUP_SLUGS = {
     f"{kind}-second" if second else kind: (kind, second)
-    for kind in CaseKind.values
+    for kind in LetterType.values
     for second in (False, True)
+    if not (kind == LetterType.WELCOME and second)
 }
 
 
@@ -477,6 +511,72 @@ def letter_groups(*, user) -> list[LetterGroup]:
                     (kind, second) in rendering)
         for kind, second in GROUP_SLUGS.values()
     ]  # fmt: skip
+
+
+@dataclass
+class LetterTally:
+    """One row of the letters page's counts: letters of one kind in one language, by state."""
+
+    label: str
+    language: str
+    queued: int = 0
+    held: int = 0
+    printed: int = 0  # ever printed: waiting to be posted, sent or returned
+    sent: int = 0
+    returned: int = 0
+    held_reasons: list[tuple[str, int]] = field(default_factory=list)
+
+
+def language_label(code: str) -> str:
+    """日本語のみ / 日本語と英語 … (the Japanese names staff read)."""
+    if not code or code == "ja" or code not in LANGUAGES:
+        return "日本語のみ" if not code or code == "ja" else code
+    return f"日本語と{LANGUAGES[code].name_ja}"
+
+
+def letter_tallies(*, user) -> list[LetterTally]:
+    """How many letters of each kind and language are queued, held (and why), printed, sent and
+    returned: two queries, whatever the number of letters."""
+    letters = Letter.objects.for_user(user)
+    tallies: dict[tuple, LetterTally] = {}
+
+    def tally(kind: str, second: bool, language: str) -> LetterTally:
+        language = language if language and language != "ja" else "ja"
+        key = (kind, second, language)
+        if key not in tallies:
+            tallies[key] = LetterTally(group_label(kind, second), language_label(language))
+        return tallies[key]
+
+    rows = letters.values_list("kind", "second", "language", "status").annotate(n=Count("id")).order_by()
+    for kind, second, language, status, n in rows:
+        row = tally(kind, second, language)
+        if status == LetterStatus.QUEUED:
+            row.queued += n
+        elif status == LetterStatus.HELD:
+            row.held += n
+        elif status in (LetterStatus.PRINTED, LetterStatus.SENT, LetterStatus.RETURNED):
+            row.printed += n
+            row.sent += n if status == LetterStatus.SENT else 0
+            row.returned += n if status == LetterStatus.RETURNED else 0
+    reasons = (
+        letters.filter(status=LetterStatus.HELD)
+        .values_list("kind", "second", "language", "hold_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    for kind, second, language, reason, n in reasons:
+        tally(kind, second, language).held_reasons.append((reason or "（理由の記録なし）", n))
+    groups, languages = list(GROUP_SLUGS.values()), list(LANGUAGES)
+    return [
+        tallies[key]
+        for key in sorted(
+            tallies,
+            key=lambda k: (
+                groups.index((k[0], k[1])) if (k[0], k[1]) in groups else 99,
+                languages.index(k[2]) if k[2] in languages else 99,
+            ),
+        )
+    ]
 
 
 def queued_count(*, user, kind: str, second: bool) -> int:

@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "ex_officio_approved": "職権喪失を承認",
     "ex_officio_rejected": "職権喪失の提案を差し戻し",
     "mail_returned": "返戻を記録",
+    "welcome_queued": "加入のお知らせを印刷待ちに",
+    "welcome_sent": "加入のお知らせを送付",
 }
 
 # Waiting for the resident's reply: the states a reply deadline belongs to.
@@ -515,7 +517,7 @@ def _case_entry(event: CaseEvent, case: ReminderCase) -> TimelineEntry:
 
 def _letter_entries(letter: Letter) -> list[TimelineEntry]:
     decorate_letter(letter)
-    name = f"{'再勧奨' if letter.second else '勧奨通知'} {letter.number}"
+    name = f"{'加入のお知らせ' if letter.kind == 'welcome' else '再勧奨' if letter.second else '勧奨通知'} {letter.number}"
     created = [
         f"状態：{letter.get_status_display()}",
         f"併記する言語：{letter.language_label}",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from enrollment.cases import transitions
 from enrollment.cases.deadlines import deadline_for
-from enrollment.cases.letters import letter_queue
+from enrollment.cases.letters import letter_queue, welcome_letter_queue
 from enrollment.models import (
     OPEN_STATES,
     Annex,
@@ -234,7 +234,7 @@ def _close(case: ReminderCase, reason: str, *, user=None, note: str = "") -> Rem
     Letter.objects.filter(case=case, status__in=[LetterStatus.QUEUED, LetterStatus.HELD]).update(
         status=LetterStatus.CANCELLED
     )
-    return _move(
+    case = _move(
         case,
         CaseState.CLOSED,
         "closed",
@@ -242,6 +242,8 @@ def _close(case: ReminderCase, reason: str, *, user=None, note: str = "") -> Rem
         note=note,
         fields=["closed_at", "close_reason", "close_note"],
     )
+    welcome_letter_queue(case=case)  # only when it closed because the person enrolled
+    return case
 
 
 @transaction.atomic

@@ -86,6 +86,13 @@ def geometry(layout: LayoutConfig) -> dict:
         "fold_tops": [99 - top, 198 - top],
         "fold_marks": layout.fold_marks,
         "footer_top": 297 - bottom / 2 - 1.5,
+        "duplex": layout.duplex,
+        # The reply form: a box of two label rows and two slots at the top right of its sheet.
+        "form_id_height": 2 * SUBJECT_ROW_MM + 2 * SUBJECT_SLOT_MM,
+        "form_slot_left": issuer_left + 2,
+        "form_slot_width": 210 - side - issuer_left - 4,
+        "form_number_top": top + SUBJECT_ROW_MM,
+        "form_name_top": top + 2 * SUBJECT_ROW_MM + SUBJECT_SLOT_MM,
     }
 
 
@@ -161,10 +168,15 @@ class Variant:
     issue_date: date
     ex_officio: bool
     lost_employee_insurance: bool
-    deadline: date
+    deadline: date | None
     first_letter_date: date | None
     has_subject: bool
     household_note: bool
+    national: bool = False  # a Japanese national: no residence card, no three-month rule
+
+    @property
+    def reply_form(self) -> bool:
+        return self.kind == LetterKind.WITHDRAWAL
 
 
 def variant_of(letter: LetterContent) -> Variant:
@@ -180,16 +192,51 @@ def variant_of(letter: LetterContent) -> Variant:
         first_letter_date=letter.first_letter_date if letter.second else None,
         has_subject=bool(subject),
         household_note=bool(subject) and subject != letter.addressee_name.strip(),
+        national=letter.japanese_national,
     )
 
 
 def _bring_keys(v: Variant) -> list[str]:
+    # Japanese nationals have no residence card, and need no passport to enroll.
     if v.kind == LetterKind.WITHDRAWAL:
-        return ["bring_this_letter", "bring_new_insurance_proof", "bring_my_number", "bring_residence_card"]
-    keys = ["bring_this_letter", "bring_residence_card", "bring_passport", "bring_my_number"]
+        keys = ["bring_this_letter", "bring_new_insurance_proof", "bring_my_number"]
+        return keys if v.national else [*keys, "bring_residence_card"]
+    keys = ["bring_this_letter", "bring_my_number"]
+    if not v.national:
+        keys[1:1] = ["bring_residence_card", "bring_passport"]
     if v.lost_employee_insurance:
         keys.append("bring_loss_certificate")
     return keys
+
+
+def _why_key(v: Variant) -> str:
+    """The reason, spoken to the person concerned, or about them to the head of household."""
+    key = f"why_{v.kind.value}"
+    if v.kind == LetterKind.ENROLLMENT and v.national:
+        key += "_national"
+    return key + ("_other" if v.household_note else "")
+
+
+_FORM_KEYS = (
+    "form_title", "form_intro", "form_person", "form_family", "form_insurer", "form_number",
+    "form_acquired", "form_employer", "form_enclose", "form_signature", "form_phone", "form_date",
+    "form_send_to",
+)  # fmt: skip
+# The reply form's rows: (message, a tall box for handwriting, what is pre-printed in the box).
+_FORM_ROWS = (
+    ("form_family", True, ""),
+    ("form_insurer", False, ""),
+    ("form_number", False, ""),
+    ("form_acquired", False, "　　　　年　　　月　　　日"),
+    ("form_employer", False, ""),
+    ("form_signature", False, ""),
+    ("form_phone", False, ""),
+    ("form_date", False, "　　　　年　　　月　　　日"),
+)
+_WELCOME_KEYS = (
+    "card_heading", "welcome_card", "premium_heading", "welcome_premium", "welcome_pay",
+    "welcome_prepay", "welcome_unpaid", "welcome_change",
+)  # fmt: skip
 
 
 _LABEL_KEYS = (
@@ -208,30 +255,46 @@ _LABEL_KEYS = (
 )
 
 
+def _format(value: date | None, lang: str) -> str:
+    return format_date(value, lang) if value else ""
+
+
 def body_context(v: Variant, sender: Sender, catalogues: Catalogues, anchor: str = "") -> dict:
     """The template context of one variant's body (everything but the personal data)."""
     fx_lang = v.fx_lang
     ja_msgs, fx_msgs = catalogues("ja"), catalogues(fx_lang) if fx_lang else None
-    office_address = f"〒{normalize_postal_code(sender.postal_code) or sender.postal_code} {sender.address}"
+    postal = normalize_postal_code(sender.postal_code) or sender.postal_code
+    office_address = f"〒{postal} {sender.address}"
     if sender.counter:
         office_address += f" {sender.counter}"
     common = {"phone": sender.phone, "opens": sender.opens, "closes": sender.closes}
     values_ja = common | {
-        "deadline": format_date(v.deadline, "ja"),
+        "deadline": _format(v.deadline, "ja"),
         "office": sender.office,
         "office_address": office_address,
-        "first_date": format_date(v.first_letter_date, "ja") if v.first_letter_date else "",
+        "first_date": _format(v.first_letter_date, "ja"),
+        "hours": sender.hours or f"月曜日〜金曜日 {sender.opens}〜{sender.closes}",
+        "interpreter": sender.interpreter,
     }
     values_fx: dict = {}
     if fx_lang:
+        # The office's Japanese name and address (what the resident shows, what the post reads),
+        # then their Latin forms. Chinese readers read the Japanese kanji; Latin adds nothing.
+        latin = fx_lang != "zh-Hans"
         office: tuple[Run, ...] = (Run("ja", sender.office),)
-        if sender.office_latin and fx_lang != "zh-Hans":
+        if sender.office_latin and latin:
             office += (Run(fx_lang, f" ({sender.office_latin})"),)
+        address: tuple[Run, ...] = (Run("ja", office_address),)
+        address_latin = ", ".join(part for part in (sender.counter_latin, sender.address_latin) if part)
+        if address_latin and latin:
+            address += (Run(fx_lang, f" ({address_latin}, {postal})"),)
         values_fx = common | {
-            "deadline": format_date(v.deadline, fx_lang),
+            "deadline": _format(v.deadline, fx_lang),
             "office": office,
-            "office_address": (Run("ja", office_address),),
-            "first_date": format_date(v.first_letter_date, fx_lang) if v.first_letter_date else "",
+            "office_address": address,
+            "first_date": _format(v.first_letter_date, fx_lang),
+            "hours": sender.hours_latin or f"Mon–Fri {sender.opens}–{sender.closes}",
+            "interpreter": sender.interpreter_latin or (Run("ja", sender.interpreter),),
         }
 
     def text(key: str) -> Text:
@@ -241,25 +304,45 @@ def body_context(v: Variant, sender: Sender, catalogues: Catalogues, anchor: str
         return Text(ja, _html(fill(fx_msgs[key], values_fx, fx_lang), fx_lang))
 
     kind = v.kind.value
-    return {
+    other = "_other" if v.household_note else ""
+    context = {
         "anchor": anchor,
+        "kind": kind,
         "fx": LANGUAGES[fx_lang] if fx_lang else None,
+        "solo": fx_lang is None,
         "has_subject": v.has_subject,
         "household_note": v.household_note,
         "issue_date_ja": format_date(v.issue_date, "ja"),
         "issue_date_fx": format_date(v.issue_date, fx_lang) if fx_lang else "",
         "issuer": sender.issuer or sender.municipality_name,
-        "deadline_ja": format_date(v.deadline, "ja"),
-        "deadline_fx": format_date(v.deadline, fx_lang) if fx_lang else "",
+        "deadline_ja": _format(v.deadline, "ja"),
+        "deadline_fx": _format(v.deadline, fx_lang) if fx_lang else "",
         "title": text(f"title_{kind}"),
-        "summary": text(f"summary_{kind}"),
-        "why": text(f"why_{kind}"),
+        "interpreter": text("interpreter") if sender.interpreter else None,
+        "msg": {key: text(key) for key in _LABEL_KEYS},
+    }
+    if v.kind == LetterKind.WELCOME:
+        context |= {
+            "intro": text(f"welcome_intro{other}"),
+            "welcome": {key: text(key) for key in _WELCOME_KEYS},
+            "prepay": sender.prepayment,
+            "unpaid": not v.national,  # the residence-status warning concerns foreign nationals
+        }
+        return context
+    return context | {
+        "summary": text(f"summary_{kind}{other}"),
+        "why": text(_why_key(v)),
         "late_enrollment": text("late_enrollment") if v.kind == LetterKind.ENROLLMENT else None,
-        "ex_officio": text("ex_officio") if v.ex_officio else None,
+        "ex_officio": text(f"ex_officio{other}") if v.ex_officio else None,
         "second_notice": text("second_notice") if v.second else None,
         "second_intro": text("second_intro") if v.second else None,
         "bring": [text(key) for key in _bring_keys(v)],
-        "msg": {key: text(key) for key in _LABEL_KEYS},
+        "post_reply": text("post_reply") if v.reply_form else None,
+        "form": (form := {key: text(key) for key in _FORM_KEYS}) if v.reply_form else None,
+        "form_rows": [(form[key], tall, filler) for key, tall, filler in _FORM_ROWS] if v.reply_form else [],
+        "form_anchor": f"f{anchor}" if v.reply_form and anchor else "",
+        "office_address_ja": office_address,
+        "office_ja": sender.office,
     }
 
 
@@ -273,6 +356,12 @@ def overlay_context(letter: LetterContent, layout: LayoutConfig, sender: Sender)
         if fitting < 12:
             subject_style = f"font-size: {max(7.0, round(fitting - 0.05, 1))}pt"
     name_pt = name_font_pt(letter.addressee_name, layout) or layout.min_name_font_pt
+    form_name = f"{subject or letter.addressee_name.strip()} 様"
+    form_style = ""
+    if letter.reply_form:
+        fitting = _geometry_cached(layout)["form_slot_width"] * PT_PER_MM / text_width_em(form_name)
+        if fitting < 12:
+            form_style = f"font-size: {max(7.0, round(fitting - 0.05, 1))}pt"
     return {
         "letter_number": letter.letter_number,
         "postal_code": normalize_postal_code(letter.postal_code) or letter.postal_code,
@@ -282,4 +371,7 @@ def overlay_context(letter: LetterContent, layout: LayoutConfig, sender: Sender)
         "subject_name": subject,
         "subject_style": subject_style,
         "fx": LANGUAGES[fx_lang] if fx_lang else None,
+        "form": letter.reply_form,
+        "form_name": form_name,
+        "form_name_style": form_style,
     }

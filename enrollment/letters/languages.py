@@ -26,18 +26,19 @@ class Language:
     name_en: str
     css_class: str  # selects the font stack in letters.css
     fonts: tuple[str, ...]  # CSS font-family stack, first font first
+    name_ja: str = ""  # for staff: the cover sheet, the letters page
 
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("ja", "Japanese", "ja", (NOTO_CJK_JP,)),
-        Language("en", "English", "lat", (NOTO_SANS, NOTO_CJK_JP)),
-        Language("vi", "Vietnamese", "lat", (NOTO_SANS, NOTO_CJK_JP)),
-        Language("id", "Indonesian", "lat", (NOTO_SANS, NOTO_CJK_JP)),
-        Language("my", "Burmese", "my", (NOTO_MYANMAR, NOTO_SANS, NOTO_CJK_JP)),
-        Language("zh-Hans", "Chinese (simplified)", "zh", (NOTO_CJK_SC,)),
-        Language("ne", "Nepali", "ne", (NOTO_DEVANAGARI, NOTO_SANS, NOTO_CJK_JP)),
+        Language("ja", "Japanese", "ja", (NOTO_CJK_JP,), "日本語"),
+        Language("en", "English", "lat", (NOTO_SANS, NOTO_CJK_JP), "英語"),
+        Language("vi", "Vietnamese", "lat", (NOTO_SANS, NOTO_CJK_JP), "ベトナム語"),
+        Language("id", "Indonesian", "lat", (NOTO_SANS, NOTO_CJK_JP), "インドネシア語"),
+        Language("my", "Burmese", "my", (NOTO_MYANMAR, NOTO_SANS, NOTO_CJK_JP), "ミャンマー語"),
+        Language("zh-Hans", "Chinese (simplified)", "zh", (NOTO_CJK_SC,), "中国語（簡体字）"),
+        Language("ne", "Nepali", "ne", (NOTO_DEVANAGARI, NOTO_SANS, NOTO_CJK_JP), "ネパール語"),
     )
 }
 JAPANESE = LANGUAGES["ja"]

@@ -11,6 +11,7 @@ see it), and the file holds every body once.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
@@ -100,49 +101,86 @@ def exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
 
 @dataclass(frozen=True)
 class Body:
-    """Where one variant's pages are in the bodies PDF (0-based page indexes)."""
+    """Where one variant's pages are in its bodies PDF (0-based page indexes). The last
+    `enclosure` pages are an enclosure (the reply form): it starts on a sheet of its own and
+    gets an overlay page of its own (the person's name and the letter number)."""
 
     pages: tuple[int, ...]
+    enclosure: int = 0
+
+    @property
+    def letter_pages(self) -> tuple[int, ...]:
+        return self.pages[: len(self.pages) - self.enclosure]
+
+    @property
+    def enclosure_pages(self) -> tuple[int, ...]:
+        return self.pages[len(self.pages) - self.enclosure :]
+
+    @property
+    def overlay_pages(self) -> int:
+        return 2 if self.enclosure else 1
 
 
-def _retag_fonts(reader, tag: str) -> None:
-    """Give every embedded font subset of one source PDF its own subset tag (the 6 letters before
-    '+'). WeasyPrint derives the tag from the font's name, so every source PDF would otherwise
-    carry different subsets under the same name, which some print RIPs cache by name."""
+def _font_program(font):
+    """The embedded font file stream of a font dictionary (Type0 via its descendant), or None."""
+    descriptor = font.get("/FontDescriptor")
+    if descriptor is None:
+        for descendant in font.get("/DescendantFonts", []):
+            descriptor = descendant.get_object().get("/FontDescriptor")
+            if descriptor is not None:
+                break
+    if descriptor is None:
+        return None
+    descriptor = descriptor.get_object()
+    for key in ("/FontFile3", "/FontFile2", "/FontFile"):
+        if key in descriptor:
+            return descriptor[key].get_object()
+    return None
+
+
+def _tag_of(data: bytes) -> str:
+    """Six capital letters from the subset's own bytes: equal subsets share a tag, different
+    subsets never do (by chance one in 26^6 per pair), whichever file or batch they come from."""
+    number = int.from_bytes(hashlib.sha256(data).digest()[:8], "big")
+    letters = []
+    for _ in range(6):
+        number, rest = divmod(number, 26)
+        letters.append(chr(ord("A") + rest))
+    return "".join(letters)
+
+
+def _retag_fonts(reader) -> None:
+    """Give every embedded font subset a subset tag (the 6 letters before '+') made from the
+    subset's content. WeasyPrint derives the tag from the font's name, so every source PDF
+    (bodies, overlay chunks, the cover, another batch joined into one file) would otherwise carry
+    different subsets under the same name, which print RIPs that cache fonts by name mix up."""
     from pypdf.generic import NameObject
 
     seen: set[int] = set()
 
-    def retag(obj) -> None:
-        if obj is None:
-            return
+    def rename(obj, tag: str) -> None:
         font = obj.get_object()
-        ident = getattr(obj, "idnum", None) or id(font)
-        if ident in seen:
-            return
-        seen.add(ident)
         for key in ("/BaseFont", "/FontName"):
             name = font.get(key)
             if name is not None and "+" in name:
                 font[NameObject(key)] = NameObject(f"/{tag}+{name.split('+', 1)[1]}")
         for descendant in font.get("/DescendantFonts", []):
-            retag(descendant)
-        retag(font.get("/FontDescriptor"))
+            rename(descendant, tag)
+        if font.get("/FontDescriptor") is not None:
+            rename(font["/FontDescriptor"], tag)
 
     for page in reader.pages:
         fonts = page.get("/Resources", {}).get_object().get("/Font")
         if fonts is None:
             continue
         for ref in fonts.get_object().values():
-            retag(ref)
-
-
-def _tag(index: int) -> str:
-    letters = []
-    for _ in range(6):
-        index, rest = divmod(index, 26)
-        letters.append(chr(ord("A") + rest))
-    return "".join(letters)
+            ident = getattr(ref, "idnum", None) or id(ref.get_object())
+            if ident in seen:
+                continue
+            seen.add(ident)
+            program = _font_program(ref.get_object())
+            if program is not None:
+                rename(ref, _tag_of(program._data))
 
 
 class Composer:
@@ -154,18 +192,20 @@ class Composer:
         self.writer = PdfWriter()
         self.writer.add_metadata({"/Title": title, "/Creator": "NHI Portal"})
         self.duplex = duplex
-        self._sources = 0
+        self._readers: dict[int, tuple[bytes, object]] = {}
         self._forms: dict[tuple[int, int], tuple] = {}
         self._plain: dict[tuple[int, int], tuple] = {}
 
     def source(self, pdf: bytes):
-        """Open a source PDF; its font subsets get a tag of their own."""
+        """Open a source PDF (once per composition); its font subsets get content-made tags."""
         from pypdf import PdfReader
 
-        reader = PdfReader(io.BytesIO(pdf))
-        _retag_fonts(reader, _tag(self._sources))
-        self._sources += 1
-        return reader
+        key = id(pdf)
+        if key not in self._readers:
+            reader = PdfReader(io.BytesIO(pdf))
+            _retag_fonts(reader)
+            self._readers[key] = (pdf, reader)  # keep pdf alive: its id stays unique
+        return self._readers[key][1]
 
     def _form(self, source, index: int):
         """Page `index` of `source` as a Form XObject, and a stream that draws it: both shared by
@@ -213,27 +253,37 @@ class Composer:
             self.writer.add_page(source.pages[index])
         self._pad(len(indexes))
 
-    def add_letters(self, overlays, first: int, bodies_source, bodies: Sequence[Body]) -> None:
-        """Letter k = overlay page `first + k` over the first page of `bodies[k]`, then the other
-        pages of that body."""
+    def _stamped(self, overlays, index: int, bodies_source, body_index: int) -> None:
+        """A new page: overlay page `index` drawn over body page `body_index` (a shared form)."""
         from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
-        if first + len(bodies) > len(overlays.pages):
-            raise RuntimeError(f"{len(overlays.pages) - first} overlay pages for {len(bodies)} letters")
-        for k, body in enumerate(bodies):
-            form_ref, draw_ref = self._form(bodies_source, body.pages[0])
-            page = self.writer.add_page(overlays.pages[first + k])
-            # WeasyPrint shares one resources dictionary between pages: copy it, or every letter
-            # would show the last letter's body.
-            resources = DictionaryObject(page["/Resources"].get_object())
-            xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-            xobjects[NameObject("/NhiBody")] = form_ref
-            resources[NameObject("/XObject")] = xobjects
-            page[NameObject("/Resources")] = resources
-            page[NameObject("/Contents")] = ArrayObject([draw_ref, page.raw_get("/Contents")])
-            for index in body.pages[1:]:
-                self.writer.add_page(self._plain_page(bodies_source, index))
-            self._pad(len(body.pages))
+        form_ref, draw_ref = self._form(bodies_source, body_index)
+        page = self.writer.add_page(overlays.pages[index])
+        # WeasyPrint shares one resources dictionary between pages: copy it, or every letter
+        # would show the last letter's body.
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[NameObject("/NhiBody")] = form_ref
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        page[NameObject("/Contents")] = ArrayObject([draw_ref, page.raw_get("/Contents")])
+
+    def add_letters(self, overlays, letters: Sequence[tuple[object, Body]]) -> None:
+        """Each letter (its bodies source and Body, in order) takes the next overlay page over
+        the first page of its body, then the other pages; an enclosure starts a new sheet with
+        the letter's second overlay page over its first page."""
+        needed = sum(body.overlay_pages for _, body in letters)
+        if needed > len(overlays.pages):
+            raise RuntimeError(f"{len(overlays.pages)} overlay pages for {needed}")
+        index = 0
+        for bodies_source, body in letters:
+            parts = [body.letter_pages] + ([body.enclosure_pages] if body.enclosure else [])
+            for part in parts:
+                self._stamped(overlays, index, bodies_source, part[0])
+                index += 1
+                for page_index in part[1:]:
+                    self.writer.add_page(self._plain_page(bodies_source, page_index))
+                self._pad(len(part))
 
     def _pad(self, pages: int) -> None:
         if self.duplex and pages % 2:

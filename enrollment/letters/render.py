@@ -8,8 +8,8 @@ overlay.css, cover.html, test_sheet.html). Contexts: `context.py`. PDF mechanics
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -66,17 +66,18 @@ def _css(layout: LayoutConfig) -> str:
     return render_to_string("letters/overlay.css", context) + render_to_string("letters/body.css", context)
 
 
+@lru_cache(maxsize=8)
+def _overlay_css(layout: LayoutConfig) -> str:
+    """Overlay documents match only their own few rules: a quarter of an overlay page's cost was
+    computing styles against the body's stylesheet and laying out its page-number margin boxes."""
+    return render_to_string("letters/overlay.css", {"g": geometry(layout), "layout": layout})
+
+
 def _job(layout: LayoutConfig, *, overlays: Sequence[dict] = (), bodies: Sequence[dict] = ()) -> RenderJob:
     html = render_to_string(
         "letters/document.html", {"overlays": overlays, "bodies": bodies, "g": geometry(layout)}
     )
-    return RenderJob(html, _css(layout), anchors=bool(bodies))
-
-
-@dataclass(frozen=True)
-class _Bodies:
-    pdf: bytes
-    pages: Mapping[Variant, Body]
+    return RenderJob(html, _css(layout) if bodies else _overlay_css(layout), anchors=bool(bodies))
 
 
 def _body_contexts(variants: Sequence[Variant], sender: Sender, overrides: Overrides | None) -> list[dict]:
@@ -84,23 +85,26 @@ def _body_contexts(variants: Sequence[Variant], sender: Sender, overrides: Overr
     return [body_context(v, sender, catalogues, anchor=f"v{i}") for i, v in enumerate(variants)]
 
 
-def _bodies_from(rendered, variants: Sequence[Variant]) -> _Bodies:
-    """Which pages of a rendered document belong to which variant's body."""
-    starts: dict[int, int] = {}
+def _bodies_from(rendered, variants: Sequence[Variant]) -> dict[Variant, Body]:
+    """Which pages of a rendered document belong to which variant's body (and its enclosure)."""
+    starts: dict[str, int] = {}
     for index, anchors in enumerate(rendered.page_anchors):
         for anchor in anchors:
-            if anchor.startswith("v") and anchor[1:].isdigit():
-                starts.setdefault(int(anchor[1:]), index)
-    bounds = [starts[i] for i in range(len(variants))] + [len(rendered.page_anchors)]
-    return _Bodies(
-        rendered.pdf, {v: Body(tuple(range(bounds[i], bounds[i + 1]))) for i, v in enumerate(variants)}
-    )
+            starts.setdefault(anchor, index)
+    bounds = [starts[f"v{i}"] for i in range(len(variants))] + [len(rendered.page_anchors)]
+    bodies = {}
+    for i, v in enumerate(variants):
+        pages = tuple(range(bounds[i], bounds[i + 1]))
+        form = starts.get(f"fv{i}")
+        bodies[v] = Body(pages, enclosure=bounds[i + 1] - form if form is not None else 0)
+    return bodies
 
 
-# Bodies of recent batches (no personal data in them): a batch re-run after holding a few letters
-# reuses them.
-_BODY_CACHE: dict[tuple, _Bodies] = {}
-_BODY_CACHE_SIZE = 16
+# Bodies (no personal data in them) per variant, with the PDF that holds them: a preview, or a
+# batch re-run after holding a few letters, reuses them. Key: (variant, layout, sender, overrides).
+_BODY_CACHE: OrderedDict[tuple, tuple[bytes, Body]] = OrderedDict()
+_BODY_CACHE_SIZE = 512
+_BODIES_PER_JOB = 8
 
 
 def _check(letters: Sequence[LetterContent]) -> None:
@@ -126,54 +130,57 @@ def render_letters(
     sort: bool = False,
     workers: int | None = None,
 ) -> bytes:
-    """Many letters as ONE PDF; each letter starts on a new page (a front page if `layout.duplex`).
+    """Many letters as ONE PDF; each letter starts on a new page (a front page if `layout.duplex`),
+    and a reply form on a sheet of its own.
 
     `sort=True` puts them in postal-code order first (`sort_for_mailing`); `cover` prepends a
-    cover sheet (batch number, counts, page total); `workers` worker processes lay out the pages
-    (default: `default_workers`). Raises LetterError, rendering nothing, if a letter's content is
-    inconsistent. Addresses are not checked here: hold the letters `check_address` objects to.
+    cover sheet (batch number, counts, sheets, page total); `workers` worker processes lay out the
+    pages (default: `default_workers`). Raises LetterError, rendering nothing, if a letter's
+    content is inconsistent. Addresses are not checked here: hold the letters `check_address`
+    objects to.
     """
     if not letters:
         raise ValueError("no letters to render")
     _check(letters)
     if sort:
         letters = sort_for_mailing(letters)
+    setting = (layout, sender, overrides_key(overrides))
     variants = list(dict.fromkeys(variant_of(letter) for letter in letters))
+    missing = [v for v in variants if (v, *setting) not in _BODY_CACHE]
     chunk = max(1, layout.chunk_size)
     starts = range(0, len(letters), chunk)
     overlays = [[overlay_context(lt, layout, sender) for lt in letters[i : i + chunk]] for i in starts]
-    cache_key = (tuple(variants), layout, sender, overrides_key(overrides))
-    bodies = _BODY_CACHE.get(cache_key)
 
-    composer = Composer(title=_title(letters, cover), duplex=layout.duplex)
-    if bodies is None and len(overlays) == 1:
-        # A preview or a small batch: overlays and bodies in one document, one font subset each.
-        bodies_ctx = _body_contexts(variants, sender, overrides)
-        rendered = render_job(_job(layout, overlays=overlays[0], bodies=bodies_ctx))
-        bodies = _bodies_from(rendered, variants)
-        source = composer.source(rendered.pdf)
-        _add_cover(composer, letters, cover, sender, layout, bodies)
-        composer.add_letters(source, 0, source, [bodies.pages[variant_of(lt)] for lt in letters])
-        return composer.write()
-
-    jobs = [] if bodies else [_job(layout, bodies=_body_contexts(variants, sender, overrides))]
+    # Bodies in groups, so that worker processes share them when a batch has many variants.
+    groups = [missing[i : i + _BODIES_PER_JOB] for i in range(0, len(missing), _BODIES_PER_JOB)]
+    jobs = [_job(layout, bodies=_body_contexts(group, sender, overrides)) for group in groups]
     jobs += [_job(layout, overlays=chunk_overlays) for chunk_overlays in overlays]
     results = render_jobs(jobs, default_workers(len(letters), layout) if workers is None else workers)
-    if bodies is None:
-        bodies = _bodies_from(next(results), variants)
-        if len(_BODY_CACHE) >= _BODY_CACHE_SIZE:
-            _BODY_CACHE.pop(next(iter(_BODY_CACHE)))
-        _BODY_CACHE[cache_key] = bodies
-    bodies_source = composer.source(bodies.pdf)
-    _add_cover(composer, letters, cover, sender, layout, bodies)
+    for group in groups:
+        rendered = next(results)
+        for variant, body in _bodies_from(rendered, group).items():
+            _BODY_CACHE[(variant, *setting)] = (rendered.pdf, body)
+    bodies = {}
+    for v in variants:
+        _BODY_CACHE.move_to_end((v, *setting))
+        bodies[v] = _BODY_CACHE[(v, *setting)]
+    while len(_BODY_CACHE) > _BODY_CACHE_SIZE:
+        _BODY_CACHE.popitem(last=False)
+
+    composer = Composer(title=_title(letters, cover), duplex=layout.duplex)
+    _add_cover(composer, letters, cover, sender, layout, {v: body for v, (_, body) in bodies.items()})
     for rendered, start in zip(results, starts, strict=True):  # composed while workers go on
-        chunk_bodies = [bodies.pages[variant_of(lt)] for lt in letters[start : start + chunk]]
-        composer.add_letters(composer.source(rendered.pdf), 0, bodies_source, chunk_bodies)
+        overlay_source = composer.source(rendered.pdf)
+        chunk_letters = []
+        for letter in letters[start : start + chunk]:
+            pdf, body = bodies[variant_of(letter)]
+            chunk_letters.append((composer.source(pdf), body))
+        composer.add_letters(overlay_source, chunk_letters)
     return composer.write()
 
 
 def _title(letters: Sequence[LetterContent], cover: BatchInfo | None) -> str:
-    return f"勧奨通知 {cover.batch_number}" if cover else f"勧奨通知 {letters[0].letter_number}"
+    return f"通知書 {cover.batch_number}" if cover else f"通知書 {letters[0].letter_number}"
 
 
 def _add_cover(
@@ -181,8 +188,10 @@ def _add_cover(
 ) -> None:
     if cover is None:
         return
-    pages = sum(_padded(len(bodies.pages[variant_of(lt)].pages), layout) for lt in letters)
-    rendered = render_job(_cover_job(letters, cover, sender, layout, pages))
+    shapes = [sheet_shape(bodies[variant_of(lt)]) for lt in letters]
+    pages = sum(_padded(len(b.letter_pages), layout) + _padded(b.enclosure, layout)
+                for b in (bodies[variant_of(lt)] for lt in letters))  # fmt: skip
+    rendered = render_job(_cover_job(letters, cover, sender, layout, pages, shapes))
     source = composer.source(rendered.pdf)
     composer.add_pages(source, range(len(source.pages)))
 
@@ -191,24 +200,33 @@ def _padded(pages: int, layout: LayoutConfig) -> int:
     return pages + (pages % 2 if layout.duplex else 0)
 
 
+def sheet_shape(body: Body) -> str:
+    """How a letter is printed, for the cover sheet (printed on both sides)."""
+    shape = {1: "1枚（片面）", 2: "1枚（両面）"}.get(
+        len(body.letter_pages), f"{len(body.letter_pages)}ページ"
+    )
+    if body.enclosure:
+        shape += "＋返信用紙1枚"
+    return shape
+
+
 def render_letter(
     letter: LetterContent, layout: LayoutConfig, sender: Sender, *, overrides: Overrides | None = None
 ) -> bytes:
-    """One letter as PDF (the clerk's preview): a single document with the personal data placed
-    where a batch's overlay puts it (tests compare the two word by word)."""
-    _check([letter])
-    (body,) = _body_contexts([variant_of(letter)], sender, overrides)
-    body["stamp"] = overlay_context(letter, layout, sender)
-    return render_job(_job(layout, bodies=[body])).pdf
+    """One letter as PDF (the clerk's preview): composed exactly as in a batch, from its
+    variant's body (laid out once per process and kept) and a one-page overlay."""
+    return render_letters([letter], layout, sender, overrides=overrides, workers=1)
 
 
 # --- cover sheet and envelope test sheet ---------------------------------------------------------
 
 
-def batch_summary(letters: Sequence[LetterContent]) -> dict:
+def batch_summary(letters: Sequence[LetterContent], shapes: Sequence[str] = ()) -> dict:
+    """The counts a cover sheet shows; `shapes` (one per letter, see `sheet_shape`) once the
+    bodies are laid out."""
     kinds = Counter(letter.kind_label for letter in letters)
     languages = Counter(
-        LANGUAGES[letter.foreign_language].name_en if letter.foreign_language else "Japanese only"
+        f"日本語と{LANGUAGES[letter.foreign_language].name_ja}" if letter.foreign_language else "日本語のみ"
         for letter in letters
     )
     postal = sorted(normalize_postal_code(letter.postal_code) or "" for letter in letters)
@@ -216,6 +234,9 @@ def batch_summary(letters: Sequence[LetterContent]) -> dict:
         "count": len(letters),
         "kinds": sorted(kinds.items()),
         "languages": sorted(languages.items()),
+        "shapes": sorted(Counter(shapes).items()),
+        "reply_forms": sum(1 for letter in letters if letter.reply_form),
+        "welcome": sum(1 for letter in letters if letter.kind == LetterKind.WELCOME),
         "ex_officio": sum(1 for letter in letters if letter.ex_officio_notice),
         "postal_first": postal[0] if postal else "",
         "postal_last": postal[-1] if postal else "",
@@ -223,16 +244,22 @@ def batch_summary(letters: Sequence[LetterContent]) -> dict:
 
 
 def _cover_job(
-    letters: Sequence[LetterContent], batch: BatchInfo, sender: Sender, layout: LayoutConfig, pages: int
+    letters: Sequence[LetterContent],
+    batch: BatchInfo,
+    sender: Sender,
+    layout: LayoutConfig,
+    pages: int,
+    shapes: Sequence[str] = (),
 ) -> RenderJob:
     html = render_to_string(
         "letters/cover.html",
         {
             "batch": batch,
             "printed_on": format_date(batch.printed_on, "ja"),
-            "summary": batch_summary(letters),
+            "summary": batch_summary(letters, shapes),
             "pages": pages,
             "sender": sender,
+            "duplex": layout.duplex,
         },
     )
     return RenderJob(html, _css(layout))
@@ -275,5 +302,4 @@ def render_test_sheet(layout: LayoutConfig) -> bytes:
             "max_address_lines": max_address_lines(layout),
         },
     )
-    overlay_css = render_to_string("letters/overlay.css", {"g": geometry(layout), "layout": layout})
-    return render_job(RenderJob(html, overlay_css)).pdf
+    return render_job(RenderJob(html, _overlay_css(layout))).pdf

@@ -1,5 +1,5 @@
-"""Sample letters (synthetic people only) and a script that renders a PNG of page 1 of every letter
-kind in every language into docs/letters/, so a person can look at the layout.
+"""Sample letters (synthetic people only) and a script that renders a PNG of every page of every
+letter kind in every language into docs/letters/, so a person can look at the layout.
 
     DJANGO_SETTINGS_MODULE=nhi_portal.settings.test python -m enrollment.letters.samples [out_dir]
     DJANGO_SETTINGS_MODULE=nhi_portal.settings.test python -m enrollment.letters.samples --bench 1000
@@ -31,8 +31,15 @@ SAMPLE_SENDER = Sender(
     opens="8:30",
     closes="17:15",
     issuer="小金井市長",
-    office_latin="Koganei City, Insurance and Pension Division",
+    office_latin="Koganei City Hall, Insurance and Pension Division",
     counter="第二庁舎1階 5番窓口",
+    address_latin="6-6-3 Honcho, Koganei-shi, Tokyo",
+    counter_latin="Annex Building 1F, Counter 5",
+    hours="平日 8時30分〜17時15分",
+    hours_latin="Mon–Fri 8:30–17:15",
+    interpreter="窓口で タブレット通訳（やく）を 使（つか）えます（英語・ベトナム語・中国語 など 13言語）",
+    interpreter_latin="tablet interpreter at the counter (English, Vietnamese, Chinese and 10 more languages)",
+    prepayment=True,
 )
 
 # One synthetic resident per letter language; nationality picks the language.
@@ -46,7 +53,7 @@ SAMPLE_PEOPLE: dict[str, tuple[str, str]] = {
     "ne": ("RAM BAHADUR GURUNG", "NP"),
 }
 
-SAMPLE_KINDS = ("enrollment", "withdrawal", "enrollment_second", "withdrawal_second")
+SAMPLE_KINDS = ("enrollment", "withdrawal", "enrollment_second", "withdrawal_second", "welcome")
 
 
 def sample_letter(kind: str = "enrollment", lang: str = "vi", number: int = 123) -> LetterContent:
@@ -55,11 +62,15 @@ def sample_letter(kind: str = "enrollment", lang: str = "vi", number: int = 123)
     base_kind, _, second = kind.partition("_")
     letter_kind = LetterKind(base_kind)
     withdrawal = letter_kind == LetterKind.WITHDRAWAL
+    if letter_kind == LetterKind.WELCOME:
+        deadline = None
+    else:
+        deadline = date(2026, 12, 25) if not second else date(2027, 2, 12)
     return LetterContent(
         kind=letter_kind,
         letter_number=f"132101-2026-{number:06d}",
         issue_date=date(2026, 11, 25) if not second else date(2027, 1, 8),
-        deadline=date(2026, 12, 25) if not second else date(2027, 2, 12),
+        deadline=deadline,
         postal_code="1840004",
         address_lines=("東京都小金井市本町1丁目2番3号", "コーポ本町101"),
         addressee_name=name,
@@ -68,7 +79,7 @@ def sample_letter(kind: str = "enrollment", lang: str = "vi", number: int = 123)
         second=bool(second),
         first_letter_date=date(2026, 11, 25) if second else None,
         ex_officio_notice=withdrawal,
-        lost_employee_insurance=not withdrawal,
+        lost_employee_insurance=letter_kind == LetterKind.ENROLLMENT,
     )
 
 
@@ -84,7 +95,10 @@ def sample_batch(count: int) -> list[LetterContent]:
 
 
 def write_pngs(out_dir: Path, layout: LayoutConfig | None = None, *, resolution: int = 60) -> list[Path]:
-    """Render page 1 of each kind × language and save it as <kind>_<lang>.png in `out_dir`."""
+    """Render every kind × language and save each page as a PNG in `out_dir`:
+    <kind>_<lang>-1.png (front), -2.png (back of a bilingual sheet), -form.png (the reply form of
+    a withdrawal reminder, a sheet of its own). Earlier images of these letters are removed first,
+    so a page that no longer exists does not linger."""
     from .render import render_letter
 
     pdftoppm = shutil.which("pdftoppm")
@@ -92,32 +106,31 @@ def write_pngs(out_dir: Path, layout: LayoutConfig | None = None, *, resolution:
         raise RuntimeError("pdftoppm (poppler-utils) is not installed")
     layout = layout or LayoutConfig()
     out_dir.mkdir(parents=True, exist_ok=True)
+    for kind in SAMPLE_KINDS:
+        for old in out_dir.glob(f"{kind}_*.png"):
+            old.unlink()
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in SAMPLE_KINDS:
             for lang in LANGUAGES:
+                letter = sample_letter(kind, lang)
                 pdf = Path(tmp) / f"{kind}_{lang}.pdf"
-                pdf.write_bytes(render_letter(sample_letter(kind, lang), layout, SAMPLE_SENDER))
-                target = out_dir / f"{kind}_{lang}"
+                pdf.write_bytes(render_letter(letter, layout, SAMPLE_SENDER))
+                prefix = Path(tmp) / f"{kind}_{lang}"
                 subprocess.run(  # noqa: S603 - fixed program and our own paths
-                    [
-                        pdftoppm,
-                        "-r",
-                        str(resolution),
-                        "-png",
-                        "-singlefile",
-                        "-f",
-                        "1",
-                        "-l",
-                        "1",
-                        pdf,
-                        target,
-                    ],
-                    check=True,
+                    [pdftoppm, "-r", str(resolution), "-png", pdf, prefix], check=True
                 )
-                png = target.with_suffix(".png")
-                _shrink_png(png)
-                written.append(png)
+                pages = sorted(
+                    Path(tmp).glob(f"{kind}_{lang}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1])
+                )
+                names = [f"{kind}_{lang}-{n}.png" for n in range(1, len(pages) + 1)]
+                if letter.reply_form:
+                    names[-1] = f"{kind}_{lang}-form.png"
+                for page, name in zip(pages, names, strict=True):
+                    target = out_dir / name
+                    shutil.move(page, target)
+                    _shrink_png(target)
+                    written.append(target)
     return written
 
 

@@ -14,4 +14,11 @@ urlpatterns = [
     path("letters/batches/<int:pk>/sent/", views.PrintBatchSentView.as_view(), name="print-batch-sent"),
     path("letters/<int:letter_id>/", views.LetterDetailView.as_view(), name="letter-detail"),
     path("letters/<int:letter_id>/preview.pdf", views.LetterPreviewView.as_view(), name="letter-preview"),
+    # The reply form of a withdrawal reminder, recorded on its case (names follow the case actions).
+    path("cases/<int:pk>/letters/<int:letter_id>/reply/", views.ReplyFormView.as_view(), name="case-reply"),
+    path(
+        "cases/<int:pk>/letters/<int:letter_id>/reply/confirm/",
+        views.ReplyConfirmView.as_view(),
+        name="case-reply-confirm",
+    ),
 ]

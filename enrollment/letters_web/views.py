@@ -22,11 +22,13 @@ from django.views.decorators.csp import csp_override
 from django.views.generic import TemplateView
 
 from enrollment import presenters
-from enrollment.cases import printing
+from enrollment.cases import printing, services
 from enrollment.cases.deadlines import deadline_for
-from enrollment.cases.letters import layout, sender_for
+from enrollment.cases.letters import ReplyRefused, layout, reply_form_record, reply_refusal, sender_for
+from enrollment.cases.views import ActionSpec, CaseActionView, CaseConfirmView
 from enrollment.letters import LetterError, render_letter, render_test_sheet
-from enrollment.models import Letter, PrintBatch
+from enrollment.letters_web.forms import ReplyForm
+from enrollment.models import Letter, LetterStatus, LetterType, PrintBatch
 from nhi_portal import jobs
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
@@ -88,6 +90,7 @@ class LetterListView(PortalPermissionRequiredMixin, TemplateView):
         _log_letters(self.request, "letter_list", Letter.objects.filter(pk__in=[lt.pk for lt in held]))
         return super().get_context_data(
             groups=printing.letter_groups(user=user),
+            tallies=printing.letter_tallies(user=user),
             held=held,
             batches=batches,
             today=timezone.localdate(),
@@ -146,7 +149,8 @@ class PrintBatchCreateView(PortalPermissionRequiredMixin, View):
             ("印刷待ちの通知書", f"{queued:,}通"
              + (f"（今回は古いものから{taken:,}通）" if queued > taken else "")),
             ("発行日（印字）", f"{today:%Y-%m-%d}"),
-            ("回答期限（印字）", f"{deadline_for(today, second=second):%Y-%m-%d}"),
+            ("回答期限（印字）", "なし（加入のお知らせ）" if kind == LetterType.WELCOME
+             else f"{deadline_for(today, second=second):%Y-%m-%d}"),
             ("並び順", "郵便番号順（先頭に表紙）"),
         ]  # fmt: skip
         return render(
@@ -223,18 +227,22 @@ class PrintBatchSentView(PortalPermissionRequiredMixin, View):
         if not refusal and form.is_bound and form.is_valid():
             sent_on = form.cleaned_data["sent_on"]
             check = printing.print_batch_sending(batch=batch, sent_on=sent_on)
-            printed = deadline_for(batch.issue_date, second=batch.second)
-            context.update(
-                items=[
-                    ("印刷バッチ", f"{batch.number}（{batch.label}）"),
-                    ("送付日", f"{sent_on:%Y-%m-%d}"),
-                    ("送付済みにする通知書", f"{check.letters:,}通"),
+            items = [
+                ("印刷バッチ", f"{batch.number}（{batch.label}）"),
+                ("送付日", f"{sent_on:%Y-%m-%d}"),
+                ("送付済みにする通知書", f"{check.letters:,}通"),
+            ]
+            if check.deadline is not None:
+                printed = deadline_for(batch.issue_date, second=batch.second)
+                items += [
                     ("記録する回答期限", f"{check.deadline:%Y-%m-%d}（送付日から）"),
                     (
                         "通知書に印字した回答期限",
                         f"{printed:%Y-%m-%d}（発行日 {batch.issue_date:%Y-%m-%d} から）",
                     ),
-                ],
+                ]
+            context.update(
+                items=items,
                 closed=check.closed,
                 count=check.letters,
                 action_url=f"{self.request.path}?{urlencode({'sent_on': sent_on.isoformat()})}",
@@ -285,17 +293,25 @@ class LetterDetailView(PortalPermissionRequiredMixin, View):
         code = letter.postal_code.replace("-", "")
         letter.postal_display = f"〒{code[:3]}-{code[3:]}" if len(code) == 7 else letter.postal_code
         printed_deadline = None
-        if letter.issue_date:
+        if letter.issue_date and letter.kind != LetterType.WELCOME:
             printed_deadline = deadline_for(letter.issue_date, second=letter.second)
         batch = letter.print_batch
         if batch is not None:
             _decorate_batch(batch)
         _log_letters(request, "letter_detail", Letter.objects.filter(pk=letter.pk))
+        reply_open = (
+            letter.kind == LetterType.WITHDRAWAL
+            and letter.status in (LetterStatus.SENT, LetterStatus.RETURNED)
+            and not letter.reply_received_on
+            and letter.case.is_open
+            and request.user.has_perm("portal.work_cases")
+        )
         return render(
             request,
             "enrollment/letters_detail.html",
             {
                 "letter": letter,
+                "reply_open": reply_open,
                 "batch": batch,
                 "printed_deadline": printed_deadline,
                 "nav_section": "letters",
@@ -337,3 +353,63 @@ class TestSheetView(PortalPermissionRequiredMixin, View):
 
     def get(self, request):
         return _pdf_response(render_test_sheet(layout()), "window_test_sheet.pdf")
+
+
+# The reply form of a withdrawal reminder (返信用紙): the case pages' form → confirm → service
+# pattern, on the letter.
+REPLY = ActionSpec(
+    "reply",
+    "返信用紙（資格喪失届）を受け付ける",
+    ReplyForm,
+    "返信用紙を受け付けてケースを完了にする",
+    on_letter=True,
+    lead=(
+        "返信用紙の内容を記録し、ケースを「資格喪失届を出した」で完了にします。元に戻せません。"
+        "このあと基幹系で資格喪失の処理をしてください。"
+    ),
+)
+
+
+class _ReplyMixin:
+    @property
+    def spec(self) -> ActionSpec:
+        return REPLY
+
+
+class ReplyFormView(_ReplyMixin, CaseActionView):
+    """返信用紙を受け付ける: what the returned form says (kept when refused). A refusal known
+    before any input (not a withdrawal reminder, not sent, already received, case closed) is
+    shown on the form, and the form does not go on to the confirm page."""
+
+    def post(self, request, pk: int, letter_id: int | None = None):
+        case, letter = self.load(pk, letter_id)
+        if refusal := reply_refusal(letter):
+            form = self.spec.form_class(request.POST)
+            form.is_valid()
+            form.add_error(None, refusal)
+            return self.show(case, letter, form)
+        return super().post(request, pk, letter_id)
+
+    def show(self, case, letter, form):
+        if (refusal := reply_refusal(letter)) and not form.is_bound:
+            messages.error(self.request, refusal)
+        return super().show(case, letter, form)
+
+
+class ReplyConfirmView(_ReplyMixin, CaseConfirmView):
+    """What will be recorded, one button; refusals (already received, case closed…) shown."""
+
+    def perform(self, case, letter, data: dict) -> str:
+        try:
+            reply_form_record(
+                letter=letter,
+                user=self.request.user,
+                received_on=data["received_on"],
+                insurer=data["insurer"],
+                acquired_on=data["acquired_on"],
+                insurance_number=data.get("insurance_number", ""),
+                employer=data.get("employer", ""),
+            )
+        except ReplyRefused as refusal:
+            raise services.CaseRefused(str(refusal)) from None
+        return f"通知書 {letter.number} の返信用紙を受け付け、ケースを完了にしました。基幹系で資格喪失の処理をしてください。"

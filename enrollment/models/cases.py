@@ -201,13 +201,22 @@ class LetterStatus(models.TextChoices):
     CANCELLED = "cancelled", _("取りやめ")
 
 
+class LetterType(models.TextChoices):
+    """What a letter is: the two reminders of a case, or the welcome letter (加入のお知らせ) sent
+    when the case closes because the person enrolled."""
+
+    ENROLLMENT = "enrollment", _("加入勧奨")
+    WITHDRAWAL = "withdrawal", _("資格喪失届の勧奨")
+    WELCOME = "welcome", _("加入のお知らせ")
+
+
 class Letter(models.Model):
     """One reminder letter (勧奨通知書): who it is addressed to (as printed), its language, its
     number and deadline, and what happened to it."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(ReminderCase, on_delete=models.PROTECT, related_name="letters")
-    kind = models.CharField(_("種類"), max_length=12, choices=CaseKind.choices)
+    kind = models.CharField(_("種類"), max_length=12, choices=LetterType.choices)
     second = models.BooleanField(_("再勧奨"), default=False)
     number = models.CharField(_("文書番号"), max_length=30)
     language = models.CharField(_("併記する言語"), max_length=10, blank=True)
@@ -230,6 +239,9 @@ class Letter(models.Model):
     deadline = models.DateField(_("回答期限"), null=True, blank=True)
     returned_on = models.DateField(_("返戻日"), null=True, blank=True)
     return_note = models.TextField(blank=True)
+    # The reply form (返信用紙: 資格喪失届 by post) of a withdrawal reminder, as the clerk recorded it.
+    reply_received_on = models.DateField(_("返信用紙の受付日"), null=True, blank=True)
+    reply = models.JSONField(_("返信用紙の記載内容"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
@@ -258,7 +270,7 @@ class PrintBatch(models.Model):
         FAILED = "failed", _("失敗")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("種類"), max_length=12, choices=CaseKind.choices)
+    kind = models.CharField(_("種類"), max_length=12, choices=LetterType.choices)
     second = models.BooleanField(_("再勧奨"), default=False)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.RENDERING)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

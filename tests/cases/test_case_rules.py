@@ -124,7 +124,8 @@ def test_sending_sets_deadlines_of_at_least_a_month_and_14_days(municipality, cl
     assert case.state == CaseState.LETTER_SENT
     assert case.deadline == date(2027, 3, 3)  # 31 days, which is more than one month after Jan 31
     assert deadline_for(date(2027, 1, 31), second=False) >= date(2027, 2, 28)
-    assert deadline_for(date(2027, 5, 1), second=True) == date(2027, 5, 15)
+    # 14 days after 1 May 2027 is Saturday the 15th: the office is closed, so Monday the 17th.
+    assert deadline_for(date(2027, 5, 1), second=True) == date(2027, 5, 17)
 
 
 def test_second_reminder_only_after_the_deadline(municipality, clerk):
@@ -200,7 +201,12 @@ def test_a_response_closes_the_case(municipality, clerk):
     services.case_record_response(case=case, response="enrolled", note="窓口で加入手続", user=clerk)
     case.refresh_from_db()
     assert (case.state, case.response, case.close_reason) == (CaseState.CLOSED, "enrolled", "response")
-    assert list(case.events.values_list("action", flat=True))[-2:] == ["response_recorded", "closed"]
+    # … and, closed because the person enrolled, the welcome letter (加入のお知らせ) is queued
+    assert list(case.events.values_list("action", flat=True))[-3:] == [
+        "response_recorded",
+        "closed",
+        "welcome_queued",
+    ]
 
 
 def test_an_other_response_waits_for_the_clerk(municipality, clerk):
@@ -227,7 +233,8 @@ def test_the_ledger_closes_cases_when_the_person_enrolls(municipality, clerk):
     case = ReminderCase.objects.get()
     assert (case.state, case.close_reason) == (CaseState.CLOSED, "enrolled")
     assert batch.summary["cases_closed_enrolled"] == 1
-    assert case.letters.get().status == "cancelled"
+    assert case.letters.get(kind="enrollment").status == "cancelled"
+    assert case.letters.get(kind="welcome").status == "queued"
 
 
 def test_returned_mail_moves_the_case_to_address_unknown(municipality, clerk):

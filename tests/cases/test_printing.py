@@ -21,6 +21,7 @@ from django.utils import timezone
 from enrollment.cases import printing, services
 from enrollment.cases.deadlines import deadline_for
 from enrollment.cases.letters import layout
+from enrollment.letters import load_catalogue
 from enrollment.models import CaseEvent, CaseState, Letter, LetterStatus, PrintBatch
 from nhi_portal.models import AccessLog, JobStatus
 from tests.conftest import signed_in
@@ -129,7 +130,7 @@ def test_a_print_batch_is_one_pdf_of_one_kind_in_postal_code_order_with_a_cover_
     assert found[withdrawal.number] == []  # another kind: not in this batch
     assert all(len(found[lt.number]) == 1 for lt in letters)
     starts = {lt.number: found[lt.number][0] for lt in letters}
-    assert min(starts.values()) == 2
+    assert min(starts.values()) == 3  # after the cover sheet and its blank back (printed on both sides)
     by_postcode = [lt.number for lt in sorted(letters, key=lambda lt: lt.postal_code)]
     assert sorted(starts, key=starts.get) == by_postcode
     assert f"〒{postal('1840002')}〜〒{postal('1840013')}" in cover  # the range, for the post office
@@ -541,3 +542,214 @@ def test_print_letters_second_prints_second_reminders_of_both_kinds(municipality
     text = squash(pdftotext(out))
     assert text.count("この用紙は送付しません") == 2
     assert "加入再勧奨" in stdout.getvalue() and "資格喪失届の再勧奨" in stdout.getvalue()
+
+
+# Letters a resident can act on (issue 14) --------------------------------------------------------
+
+
+def test_the_office_is_printed_as_the_municipality_sets_it_with_its_latin_forms(municipality, tmp_path):
+    from enrollment.cases.letters import sender_for
+    from enrollment.letters import render_letter
+
+    municipality.office_name_latin = "Koganei City Hall, Insurance and Pension Division"
+    municipality.address_latin = "6-6-3 Honcho, Koganei-shi, Tokyo"
+    municipality.counter, municipality.counter_latin = "第二庁舎1階 5番窓口", "Annex Building 1F, Counter 5"
+    municipality.opening_hours, municipality.opening_hours_latin = (
+        "平日 9時00分〜17時00分",
+        "Weekdays 9:00-17:00",
+    )
+    municipality.interpreter_service = "窓口で タブレット通訳を 使えます"
+    municipality.interpreter_service_latin = "Interpreting by tablet at the counter"
+    municipality.save()
+    (letter,) = queue_letters(municipality, PEOPLE[1:2])  # Philippines: English
+    sender = sender_for(municipality)
+    assert (sender.opens, sender.closes, sender.counter) == ("9:00", "17:00", "第二庁舎1階 5番窓口")
+    pdf = tmp_path / "office.pdf"
+    pdf.write_bytes(render_letter(printing.letter_content(letter), layout(), sender))
+    text = squash(pdftotext(pdf))
+    for expected in ("KoganeiCityHall,InsuranceandPensionDivision", "6-6-3Honcho,Koganei-shi,Tokyo",
+                     "AnnexBuilding1F,Counter5", "第二庁舎1階5番窓口", "Weekdays9:00-17:00",
+                     "平日9時00分〜17時00分", "Interpretingbytabletatthecounter"):  # fmt: skip
+        assert expected in text, expected
+
+
+def _enrolled_by(path: str, case, clerk):
+    if path == "ledger":
+        NhiMembershipFactory(municipality=case.municipality, resident_code=case.resident.resident_code,
+                             acquired_date=date(2026, 10, 20))  # fmt: skip
+        services.cases_close_by_ledger(municipality=case.municipality, today=date(2026, 11, 1))
+    elif path == "response":
+        services.case_record_response(case=case, response="enrolled", note="窓口で加入", user=clerk)
+    else:
+        services.case_close(case=case, reason="enrolled", note="", user=clerk)
+
+
+@pytest.mark.parametrize("path", ["ledger", "response", "clerk"])
+def test_a_welcome_letter_follows_every_way_a_case_closes_as_enrolled(municipality, clerk, path):
+    (letter,) = queue_letters(municipality, PEOPLE[:1])
+    case = letter.case
+    _enrolled_by(path, case, clerk)
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED
+    welcome = case.letters.get(kind="welcome")
+    assert (welcome.status, welcome.language, welcome.addressee_name) == ("queued", "vi", "NGUYEN VAN AN")
+    assert not welcome.ex_officio_notice and welcome.deadline is None
+    assert case.events.filter(action="welcome_queued").count() == 1
+    letter.refresh_from_db()
+    assert letter.status == "cancelled"  # the reminder that was still queued is not printed
+
+
+@pytest.mark.parametrize("response", ["withdrew", "moved_away", "left_japan", "other"])
+def test_no_welcome_letter_when_a_case_closes_any_other_way(municipality, clerk, response):
+    (letter,) = queue_letters(municipality, PEOPLE[:1])
+    services.case_record_response(case=letter.case, response=response, note="メモ", user=clerk)
+    assert not Letter.objects.filter(kind="welcome").exists()
+    withdrawal = queue_withdrawal_letter(municipality)
+    services.case_close(case=withdrawal.case, reason="withdrew", note="", user=clerk)
+    assert not Letter.objects.filter(kind="welcome").exists()
+
+
+def test_welcome_letters_are_printed_counted_sent_and_on_the_persons_timeline(
+    municipality, clerk, tmp_path, django_capture_on_commit_callbacks
+):
+    from enrollment.cases.selectors import person_timeline
+
+    letters = queue_letters(municipality)
+    for letter in letters:
+        services.case_record_response(case=letter.case, response="enrolled", note="", user=clerk)
+    client = signed_in(clerk)
+    listing = client.get(reverse("letter-list")).content.decode()
+    assert "加入のお知らせ" in listing and reverse("print-batch-create", args=["welcome"]) in listing
+
+    batch = make_batch(municipality, clerk, django_capture_on_commit_callbacks, kind="welcome")
+    assert (batch.status, batch.letter_count) == ("ready", 3)
+    pdf = pdf_of(batch, tmp_path)
+    text = squash(pdftotext(pdf))
+    assert text.count(squash(load_catalogue("ja")["title_welcome"])) == 3
+    assert "同封:口座振替依頼書3部" in squash(pdftotext(pdf, 1, 1))
+    assert page_count(pdf) == batch.page_count == 2 + 3 * 2  # cover + back, three bilingual sheets
+
+    today = timezone.localdate()
+    check = client.get(reverse("print-batch-sent", args=[batch.pk]), {"sent_on": today.isoformat()})
+    assert check.status_code == 200 and "記録する回答期限" not in check.content.decode()
+    response = client.post(f"{reverse('print-batch-sent', args=[batch.pk])}?sent_on={today.isoformat()}")
+    assert response.status_code == 302
+    welcome = Letter.objects.filter(kind="welcome")
+    assert set(welcome.values_list("status", flat=True)) == {"sent"}
+    assert all(lt.sent_on == today and lt.deadline is None for lt in welcome)
+    assert CaseEvent.objects.filter(action="welcome_sent").count() == 3
+
+    person = letters[0].case.resident
+    timeline = person_timeline(user=clerk, resident=person)
+    titles = [entry.title for entry in timeline.entries]
+    number = welcome.get(case=letters[0].case).number
+    assert f"加入のお知らせ {number} を作成" in titles and f"加入のお知らせ {number} を送付" in titles
+
+
+def _sent_withdrawal(municipality, clerk) -> Letter:
+    letter = queue_withdrawal_letter(municipality)
+    Letter.objects.filter(pk=letter.pk).update(status="printed", issue_date=date(2026, 10, 1))
+    services.letters_mark_sent(
+        letters=Letter.objects.filter(pk=letter.pk), sent_on=date(2026, 10, 1), user=clerk
+    )
+    letter.refresh_from_db()
+    return letter
+
+
+def test_a_returned_reply_form_closes_the_withdrawal_case(municipality, clerk):
+    from enrollment.cases.letters import ReplyRefused, reply_form_record
+
+    letter = _sent_withdrawal(municipality, clerk)
+    reply_form_record(letter=letter, user=clerk, received_on=date(2026, 10, 20), insurer="全国健康保険協会 東京支部",
+                      acquired_on=date(2026, 9, 1), insurance_number="1234・56")  # fmt: skip
+    letter.refresh_from_db()
+    case = letter.case
+    assert (case.state, case.response, case.close_reason) == (CaseState.CLOSED, "withdrew", "response")
+    assert letter.reply_received_on == date(2026, 10, 20)
+    assert (
+        letter.reply["insurer"] == "全国健康保険協会 東京支部" and letter.reply["acquired_on"] == "2026-09-01"
+    )
+    assert not Letter.objects.filter(kind="welcome").exists()
+    with pytest.raises(ReplyRefused, match="受け付けています"):
+        reply_form_record(letter=letter, user=clerk, received_on=date(2026, 10, 21), insurer="x",
+                          acquired_on=date(2026, 9, 1))  # fmt: skip
+    enrollment = queue_letters(municipality, PEOPLE[:1])[0]
+    with pytest.raises(ReplyRefused, match="資格喪失届の勧奨"):
+        reply_form_record(letter=enrollment, user=clerk, received_on=date(2026, 10, 21), insurer="x",
+                          acquired_on=date(2026, 9, 1))  # fmt: skip
+
+
+def test_a_clerk_records_a_reply_form_through_the_pages(municipality, clerk):
+    letter = _sent_withdrawal(municipality, clerk)
+    client = signed_in(clerk)
+    detail = client.get(reverse("letter-detail", args=[letter.pk])).content.decode()
+    form_url = reverse("case-reply", args=[letter.case_id, letter.pk])
+    assert form_url in detail
+    assert form_url in client.get(reverse("case-detail", args=[letter.case_id])).content.decode()
+
+    values = {"received_on": "2026-10-20", "insurer": "全国健康保険協会 東京支部", "insurance_number": "",
+              "acquired_on": "2026-11-01", "employer": "", "signed": "on", "enclosure": "on"}  # fmt: skip
+    refused = client.post(form_url, values)  # joined after the form arrived: refused on the form
+    assert refused.status_code == 200 and "受付日より後" in refused.content.decode()
+    assert "全国健康保険協会 東京支部" in refused.content.decode()  # the values are kept
+    unsigned = client.post(form_url, {**values, "acquired_on": "2026-09-01", "signed": ""})
+    assert "署名のない返信用紙は受け付けられません" in unsigned.content.decode()
+    letter.case.refresh_from_db()
+    assert letter.case.is_open
+
+    confirm = client.post(form_url, {**values, "acquired_on": "2026-09-01"})
+    assert confirm.status_code == 302
+    page = client.get(confirm["Location"]).content.decode()
+    assert "返信用紙を受け付けてケースを完了にする" in page and "全国健康保険協会 東京支部" in page
+    assert letter.case.__class__.objects.get(pk=letter.case_id).is_open  # looking is not acting
+    done = client.post(confirm["Location"])
+    assert done.status_code == 302
+    letter.refresh_from_db()
+    assert (
+        letter.reply_received_on == date(2026, 10, 20)
+        and not letter.case.__class__.objects.get(pk=letter.case_id).is_open
+    )
+    assert (
+        "返信用紙を受け付ける" not in client.get(reverse("letter-detail", args=[letter.pk])).content.decode()
+    )
+
+
+def test_the_letters_page_counts_each_kind_and_language_with_the_reasons_for_holding(
+    municipality, clerk, django_capture_on_commit_callbacks
+):
+    queue_letters(municipality)  # vi, en, id: queued
+    queue_letters(municipality, [{**PEOPLE[0], "name": "LE VAN CUONG", "birth_date": date(1997, 3, 3),
+                                  "postal_code": ""}])  # fmt: skip
+    withdrawal = _sent_withdrawal(municipality, clerk)  # my: printed and sent
+    services.letter_record_returned(letter=withdrawal, user=clerk, returned_on=date(2026, 10, 5))
+    tallies = {(t.label, t.language): t for t in printing.letter_tallies(user=clerk)}
+    vi = tallies["加入勧奨", "日本語とベトナム語"]
+    assert (vi.queued, vi.held, vi.printed, vi.returned) == (1, 1, 0, 0)
+    assert len(vi.held_reasons) == 1 and "郵便番号" in vi.held_reasons[0][0] and vi.held_reasons[0][1] == 1
+    assert (
+        tallies["加入勧奨", "日本語と英語"].queued,
+        tallies["加入勧奨", "日本語とインドネシア語"].queued,
+    ) == (1, 1)
+    my = tallies["資格喪失届の勧奨", "日本語とミャンマー語"]
+    assert (my.queued, my.printed, my.sent, my.returned) == (0, 1, 0, 1)
+    html = signed_in(clerk).get(reverse("letter-list")).content.decode()
+    assert "種類と言語ごとの件数" in html and "日本語とミャンマー語" in html and vi.held_reasons[0][0] in html
+
+
+def test_print_letters_second_writes_one_file_whose_font_subsets_never_clash(municipality, clerk, tmp_path):
+    from tests.letters.test_acting_on_letters import font_subsets
+
+    (enrollment,) = queue_letters(municipality, PEOPLE[:1])
+    withdrawal = queue_withdrawal_letter(municipality)
+    for letter in (enrollment, withdrawal):
+        Letter.objects.filter(pk=letter.pk).update(status="printed")
+        services.letters_mark_sent(
+            letters=Letter.objects.filter(pk=letter.pk), sent_on=date(2026, 10, 1), user=clerk
+        )
+        case = letter.case
+        case.refresh_from_db()
+        services.case_queue_second(case=case, user=clerk, today=case.deadline + timedelta(days=1))
+    out = tmp_path / "second.pdf"
+    call_command("print_letters", "--out", str(out), "--kind", "second", stdout=StringIO())
+    subsets = font_subsets(out.read_bytes())
+    assert subsets and all(len(programs) == 1 for programs in subsets.values()), subsets

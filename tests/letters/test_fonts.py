@@ -62,6 +62,8 @@ def _values(lang: str) -> dict:
         "phone": SAMPLE_SENDER.phone,
         "opens": SAMPLE_SENDER.opens,
         "closes": SAMPLE_SENDER.closes,
+        "hours": SAMPLE_SENDER.hours if lang == "ja" else SAMPLE_SENDER.hours_latin,
+        "interpreter": SAMPLE_SENDER.interpreter if lang == "ja" else SAMPLE_SENDER.interpreter_latin,
     }
 
 
@@ -91,8 +93,10 @@ def test_every_character_is_in_the_cmap_of_its_language_font(lang):
 def _all_bodies_document(lang: str):
     """Every kind of letter in `lang`, with a personal overlay full of rarer kanji, laid out."""
     letters = [sample_letter(kind, lang) for kind in SAMPLE_KINDS]
-    # … one addressed to the head of household about someone else (prints the 世帯主 note) …
-    letters.append(replace(letters[0], addressee_name="山田 花子"))
+    # … each addressed to the head of household about someone else (the 世帯主 note and the texts
+    # about the person concerned), and each for a Japanese national who asked for this language …
+    letters += [replace(letter, addressee_name="山田 花子") for letter in letters]
+    letters += [replace(letter, nationality="JP", language=lang) for letter in letters]
     # … and one whose address and name use rarer characters.
     odd = replace(
         letters[0],

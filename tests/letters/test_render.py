@@ -37,10 +37,11 @@ def _expected_texts(kind: str, lang: str) -> list[str]:
         "〒184-0004",
         "東京都小金井市本町1丁目2番3号",
         letter.addressee_name,
-        format_date(letter.deadline, "ja"),
         SAMPLE_SENDER.phone,
         ja[f"title_{letter.kind}"],
     ]
+    if letter.deadline:
+        expected.append(format_date(letter.deadline, "ja"))
     if letter.second:
         expected += ["再通知", format_date(letter.first_letter_date, "ja")]
     if letter.ex_officio_notice:
@@ -48,7 +49,9 @@ def _expected_texts(kind: str, lang: str) -> list[str]:
     fx = letter.foreign_language
     if fx and fx in ROUND_TRIP:
         messages = load_catalogue(fx)
-        expected += [messages[f"title_{letter.kind}"], format_date(letter.deadline, fx)]
+        expected.append(messages[f"title_{letter.kind}"])
+        if letter.deadline:
+            expected.append(format_date(letter.deadline, fx))
         if letter.second:
             expected += [messages["second_notice"]]
         if letter.ex_officio_notice:
@@ -70,7 +73,18 @@ def test_letter_text_holds_what_the_resident_needs(sample_pdfs, kind, lang):
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("kind", SAMPLE_KINDS)
 def test_every_letter_is_one_sheet_printed_on_both_sides(sample_pdfs, kind, lang):
-    assert page_count(sample_pdfs[kind, lang]) <= 2
+    """Japanese only: one side of one sheet. With a translation: the two sides of one sheet. A
+    withdrawal reminder adds its reply form, on a sheet of its own; nothing else spills over."""
+    pdf = sample_pdfs[kind, lang]
+    form_title = squash(load_catalogue("ja")["form_title"])
+    pages = [squash(pdftotext(pdf, n, n)) for n in range(1, page_count(pdf) + 1)]
+    letter_pages = [text for text in pages if form_title not in text]
+    form_pages = [text for text in pages if form_title in text]
+    assert len(letter_pages) == (1 if lang == "ja" else 2)
+    assert all(letter_pages)  # no empty page
+    assert len(form_pages) == (1 if kind.startswith("withdrawal") else 0)
+    if form_pages:
+        assert pages[-1] == form_pages[0]  # the form comes after the letter, on its own sheet
 
 
 def test_ex_officio_statement_is_printed_exactly_when_asked(layout, tmp_path):
@@ -173,7 +187,17 @@ def test_batch_is_one_pdf_with_each_letter_on_its_own_pages(tmp_path):
     pages = [squash(pdftotext(pdf, n, n)) for n in range(1, page_count(pdf) + 1)]
     ordered = sorted(letters, key=lambda lt: lt.postal_code)
     numbers = {lt.letter_number for lt in letters}
-    firsts = [(n, text) for n, text in enumerate(pages) if any(number in text for number in numbers)]
+    form_title = squash(load_catalogue("ja")["form_title"])
+    firsts = [
+        (n, text)
+        for n, text in enumerate(pages)
+        if any(number in text for number in numbers) and form_title not in text
+    ]
+    forms = [text for text in pages if form_title in text]
+    # Each withdrawal reminder's reply form carries its own letter number, and no other.
+    assert sorted(next(num for num in numbers if num in text) for text in forms) == sorted(
+        lt.letter_number for lt in letters if lt.reply_form
+    )
     # One first page per letter, in postal-code order, each with no other letter's number.
     assert [next(num for num in numbers if num in text) for _, text in firsts] == [
         lt.letter_number for lt in ordered
@@ -188,14 +212,16 @@ def test_batch_is_one_pdf_with_each_letter_on_its_own_pages(tmp_path):
         fx = letter.foreign_language
         if fx in ROUND_TRIP:
             assert squash(load_catalogue(fx)[f"title_{letter.kind}"]) in first
-            assert squash(format_date(letter.deadline, fx)) in first
+            if letter.deadline:
+                assert squash(format_date(letter.deadline, fx)) in first
 
 
 def test_batch_pages_match_single_previews(tmp_path, layout, sample_pdfs):
     letters = [sample_letter("withdrawal_second", "my"), sample_letter("enrollment", "zh-Hans")]
     pdf = tmp_path / "two.pdf"
     pdf.write_bytes(render_letters(letters, layout, SAMPLE_SENDER, workers=1))
-    for page, key in ((1, ("withdrawal_second", "my")), (3, ("enrollment", "zh-Hans"))):
+    # withdrawal_second/my: two pages and its reply form; then enrollment/zh-Hans.
+    for page, key in ((1, ("withdrawal_second", "my")), (4, ("enrollment", "zh-Hans"))):
         batch_words = [(w.text, round(w.x0), round(w.y0)) for w in words(pdf, page)]
         single_words = [(w.text, round(w.x0), round(w.y0)) for w in words(sample_pdfs[key], 1)]
         assert batch_words == single_words
@@ -215,9 +241,11 @@ def test_duplex_batch_starts_every_letter_on_a_front_page(tmp_path):
     assert count % 2 == 0
     fronts = {n: pdftotext(pdf, n, n) for n in range(1, count + 1)}
     for letter in letters:
-        (page,) = [n for n, text in fronts.items() if letter.letter_number in text]
-        assert page % 2 == 1  # odd page = front side
+        pages = [n for n, text in fronts.items() if letter.letter_number in text]
+        assert len(pages) == (2 if letter.reply_form else 1)  # the letter, and its reply form
+        assert all(page % 2 == 1 for page in pages)  # odd page = front side
     assert fronts[2].strip() == ""  # the cover's blank back
+    assert fronts[6].strip() == ""  # the Japanese-only letter's blank back: one sheet
 
 
 def test_cover_sheet_counts_the_batch(tmp_path, layout):
@@ -228,8 +256,12 @@ def test_cover_sheet_counts_the_batch(tmp_path, layout):
     first = squash(pdftotext(pdf, 1, 1))
     letter_pages = page_count(pdf) - 1
     for expected in ("この用紙は送付しません", "2026-11-B001", "30件", f"{letter_pages}ページ", "加入勧奨",
-                     "資格喪失届の再勧奨", "Burmese", "令和8年（2026年）11月25日"):  # fmt: skip
+                     "資格喪失届の再勧奨", "加入のお知らせ", "日本語とミャンマー語", "日本語のみ",
+                     "令和8年（2026年）11月25日", "1枚（片面）", "1枚（両面）＋返信用紙1枚",
+                     "同封:返信用封筒"):  # fmt: skip
         assert squash(expected) in first
+    for english in ("Burmese", "Japanese only", "Nepali"):  # staff read the cover sheet in Japanese
+        assert english not in first
     alone = tmp_path / "cover_alone.pdf"
     alone.write_bytes(render_cover_sheet(letters, cover, layout, SAMPLE_SENDER))
     assert page_count(alone) == 1

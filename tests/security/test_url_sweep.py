@@ -78,6 +78,7 @@ CASE_ACTIONS = {
     "reject": ("approve_ex_officio", 200, 200, 302, 302),
     "close": ("work_cases", 200, 200, 302, 302),
     "returned": ("work_cases", 200, 200, 302, 302),
+    "reply": ("work_cases", 200, 200, 302, 302),  # the sweep's letter has no reply form: refused on the form
 }
 
 NOTICE_ACTIONS = {

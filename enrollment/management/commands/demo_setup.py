@@ -60,6 +60,14 @@ class Command(BaseCommand):
                 "phone": "042-387-9999（デモ）",
                 "opening_hours": "平日 8時30分～17時15分",
                 "mayor_title": "小金井市長",
+                "office_name_latin": "Koganei City Hall, Insurance and Pension Division",
+                "address_latin": "6-6-3 Honcho, Koganei-shi, Tokyo",
+                "counter": "第二庁舎1階 5番窓口",
+                "counter_latin": "Annex Building 1F, Counter 5",
+                "opening_hours_latin": "Mon–Fri 8:30–17:15",
+                "interpreter_service": "窓口で タブレット通訳を 使えます（英語・ベトナム語・中国語 など）",
+                "interpreter_service_latin": "tablet interpreter at the counter (English, Vietnamese, Chinese and more)",
+                "prepayment_allowed": True,
             },
         )
         other, _ = Municipality.objects.update_or_create(
