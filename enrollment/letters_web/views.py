@@ -386,14 +386,11 @@ class ReplyFormView(_ReplyMixin, CaseActionView):
         if refusal := reply_refusal(letter):
             form = self.spec.form_class(request.POST)
             form.is_valid()
-            form.add_error(None, refusal)
-            return self.show(case, letter, form)
+            return self.show(case, letter, form, refusal=refusal)
         return super().post(request, pk, letter_id)
 
-    def show(self, case, letter, form):
-        if (refusal := reply_refusal(letter)) and not form.is_bound:
-            messages.error(self.request, refusal)
-        return super().show(case, letter, form)
+    def show(self, case, letter, form, *, refusal: str = ""):
+        return super().show(case, letter, form, refusal=refusal or reply_refusal(letter) or "")
 
 
 class ReplyConfirmView(_ReplyMixin, CaseConfirmView):

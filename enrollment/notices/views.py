@@ -6,7 +6,6 @@ the purpose 入管への通知 (never 加入促進: the ISA data is not used her
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -20,9 +19,9 @@ from django.views import View
 
 from enrollment.models import ImmigrationNotice, NoticeDocument, NoticeState, Resident
 from enrollment.notices import forms, selectors, services
+from nhi_portal import csvsafe
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
-from nhi_portal.csvsafe import neutralise
 
 DRAFT = "draft_immigration_notices"
 APPROVE = "approve_immigration_notices"
@@ -625,23 +624,21 @@ class NoticeRegisterCsvView(NoticeRegisterView):
     def get(self, request):
         _form, found = self.filtered(request)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csvsafe.writer(out, lineterminator="\r\n")
         writer.writerow(REGISTER_HEADER)
         ids = []
         for n in found:
             ids.append(n.resident_id)
             writer.writerow(
-                neutralise(
-                    [
-                        n.number, n.fiscal_year, n.get_state_display(), n.resident.resident_code,
-                        " / ".join(g.label for g in n.grounds.all()),
-                        f"{timezone.localtime(n.created_at):%Y-%m-%d}", n.created_by.get_username(),
-                        f"{n.issue_date:%Y-%m-%d}" if n.issue_date else "",
-                        n.approved_by.get_username() if n.approved_by_id else "",
-                        f"{n.sent_on:%Y-%m-%d}" if n.sent_on else "", n.get_sent_method_display(),
-                        f"{timezone.localtime(n.closed_at):%Y-%m-%d}" if n.closed_at else "", n.close_reason,
-                    ]
-                )
+                [
+                    n.number, n.fiscal_year, n.get_state_display(), n.resident.resident_code,
+                    " / ".join(g.label for g in n.grounds.all()),
+                    f"{timezone.localtime(n.created_at):%Y-%m-%d}", n.created_by.get_username(),
+                    f"{n.issue_date:%Y-%m-%d}" if n.issue_date else "",
+                    n.approved_by.get_username() if n.approved_by_id else "",
+                    f"{n.sent_on:%Y-%m-%d}" if n.sent_on else "", n.get_sent_method_display(),
+                    f"{timezone.localtime(n.closed_at):%Y-%m-%d}" if n.closed_at else "", n.close_reason,
+                ]
             )  # fmt: skip
         content = ("\ufeff" + out.getvalue()).encode("utf-8")
         log_export(
