@@ -84,7 +84,7 @@ class Timer:
 
 def demo_data(residents: int, isa_records: int, seed: int = 7) -> Path:
     """Synthetic data from the demo generator, generated once and kept under var/bench/."""
-    from enrollment.demo.generator import generate
+    from demo.generator import generate
 
     out = DATA / f"demo-{residents}-{isa_records}-{seed}"
     if not (out / "summary.json").exists():

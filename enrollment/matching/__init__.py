@@ -19,8 +19,8 @@ no Django. Build `Features` once per record/resident, find candidates by blockin
 Modules: names (Latin names, kana keys), addresses, features, blocking (passes documented there),
 comparisons (levels), scoring (m/u, weights, EM), training (the per-run fit: EM sessions, the prior,
 supervisors' labelled pairs, the automatic-match probability from the target precision), decision
-(probabilities, letters at stake, rules, explanation), engine (entry points, in-memory index),
-benchmark (`python -m enrollment.matching.benchmark`).
+(probabilities, letters at stake, rules, explanation), engine (entry points, in-memory index).
+Its micro-benchmark on a small synthetic register: `python -m bench.engine_micro`.
 """
 
 from .addresses import Address, normalize_address, parse_address

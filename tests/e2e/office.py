@@ -24,10 +24,10 @@ from pathlib import Path
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from demo.generator import generate
+from demo.receipts import generate_receipts
+from demo.variants import SEX_STYLES, format_date
 from enrollment.cases import services
-from enrollment.demo.generator import generate
-from enrollment.demo.receipts import generate_receipts
-from enrollment.demo.variants import SEX_STYLES, format_date
 from enrollment.linking import runs
 from enrollment.linking.review import review_choose, review_confirm, review_not_resident
 from enrollment.models import MatchDecision, Resident

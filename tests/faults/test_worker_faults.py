@@ -34,8 +34,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.db import connection
 
+from demo.generator import generate
 from enrollment.cases.printing import print_batch_create
-from enrollment.demo.generator import generate
 from enrollment.models import (
     CaseEvent,
     IsaRecord,

@@ -1,4 +1,4 @@
-"""The synthetic assessments, payments and agreements of the demo (enrollment/demo/receipts.py):
+"""The synthetic assessments, payments and agreements of the demo (demo/receipts.py):
 deterministic, realistic, and imported cleanly through the portal's own importers."""
 
 from datetime import date
@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 from arrears import engine, selectors
 from arrears.models import InstalmentAgreement
-from enrollment.demo.generator import generate
-from enrollment.demo.receipts import generate_receipts
+from demo.generator import generate
+from demo.receipts import generate_receipts
 from nhi_portal.models import BatchStatus
 from tests.receipts.helpers import import_csv
 

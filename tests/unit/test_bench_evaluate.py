@@ -261,7 +261,7 @@ def test_decision_rule():
 @pytest.mark.slow
 def test_splink_end_to_end_on_generated_data(tmp_path):
     pytest.importorskip("splink")
-    from enrollment.demo.generator import generate
+    from demo.generator import generate
 
     generate(tmp_path, residents=3000, seed=3, isa_records=200)
     rows, seconds, details = sr.run_splink(tmp_path)

@@ -1,4 +1,4 @@
-"""The synthetic data generator (enrollment.demo): layouts, encodings, determinism, proportions and
+"""The synthetic data generator (demo): layouts, encodings, determinism, proportions and
 the consistency of the ground truth with the files. Pure Python, no database."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from enrollment.demo import generate
-from enrollment.demo.generator import ISA_FILES, LEDGER_HEADER, REGISTER_HEADER
-from enrollment.demo.places import is_valid_lg_code, with_check_digit
-from enrollment.demo.variants import LABELS, digit_off, format_date, name_key, near_miss_dates
+from demo import generate
+from demo.generator import ISA_FILES, LEDGER_HEADER, REGISTER_HEADER
+from demo.places import is_valid_lg_code, with_check_digit
+from demo.variants import LABELS, digit_off, format_date, name_key, near_miss_dates
 
 FILES = (
     "residents.csv",
@@ -424,7 +424,7 @@ def test_date_helpers():
 
 
 def test_resident_codes_are_the_same_with_and_without_numpy():
-    from enrollment.demo.codes import ResidentCodes
+    from demo.codes import ResidentCodes
 
     fast, plain = ResidentCodes(9), ResidentCodes(9, use_numpy=False)
     indices = [*range(5_000), 123_456_789, 8_999_999_999]
@@ -435,7 +435,7 @@ def test_resident_codes_are_the_same_with_and_without_numpy():
 
 
 def test_within_one_edit():
-    from enrollment.demo.variants import within_one_edit
+    from demo.variants import within_one_edit
 
     assert within_one_edit("NGUYEN", "NGUYEN") and within_one_edit("NGUYEN", "NGUYYEN")
     assert within_one_edit("NGUYEN", "NGUEYN") and within_one_edit("NGUYEN", "MGUYEN")
@@ -443,7 +443,7 @@ def test_within_one_edit():
 
 
 def test_command_line(tmp_path, capsys):
-    from enrollment.demo.__main__ import main
+    from demo.__main__ import main
 
     assert main([str(tmp_path), "--residents", "500", "--seed", "4"]) == 0
     assert json.loads(capsys.readouterr().out)["residents"] == 500
@@ -454,7 +454,7 @@ def test_output_does_not_depend_on_hash_randomisation(tmp_path):
     import subprocess
     import sys
 
-    code = "from enrollment.demo import generate; import sys; generate(sys.argv[1], residents=4000, seed=8)"
+    code = "from demo import generate; import sys; generate(sys.argv[1], residents=4000, seed=8)"
     root = Path(__file__).resolve().parents[2]
     for n, hash_seed in enumerate(("1", "2")):
         subprocess.run(

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from bench.engine_micro import build_population
 from enrollment.matching import MatchIndex, record_features, record_keys, resident_features, resident_keys
-from enrollment.matching.benchmark import build_population
 
 ADDRESS = "東京都小金井市本町1丁目2番3号 コーポ本町101"
 MOVED = "東京都小金井市緑町5丁目1番1号"

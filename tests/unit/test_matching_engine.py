@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bench.engine_micro import build_population, evaluate
 from enrollment.matching import (
     AUTO_MATCH,
     FIELDS,
@@ -16,7 +17,6 @@ from enrollment.matching import (
     record_features,
     resident_features,
 )
-from enrollment.matching.benchmark import build_population, evaluate
 from enrollment.matching.comparisons import comparison_vector
 from enrollment.matching.engine import estimate_from_index
 

@@ -5,7 +5,7 @@ Features of every resident (normalised name, phonetic keys, parsed address, ...)
 and `Features.from_stored` of them, blocking keys, ISA record features and keys, and decisions (outcome,
 reasons, candidates, every score and weight bit for bit via repr, and `to_dict()`) are serialised and
 compared with digests recorded from the reference version on the same data: `generate(...)` of
-enrollment.demo with the arguments below (50,000 residents, 5,828 with a Latin name; 2,000 ISA records).
+demo with the arguments below (50,000 residents, 5,828 with a Latin name; 2,000 ISA records).
 
 The decision digests were re-recorded on purpose when the one-letter-slip rule was added
 (names.one_letter_slip; the commit gives the benchmark figures before and after), and when decisions
@@ -185,7 +185,7 @@ def input_digest(data_dir: Path) -> str:
 
 
 def generated(data_dir: Path) -> Path:
-    from enrollment.demo.generator import generate
+    from demo.generator import generate
 
     generate(data_dir, residents=RESIDENTS, isa_records=ISA_RECORDS, seed=SEED)
     return data_dir
@@ -197,7 +197,7 @@ def test_results_are_those_of_the_reference_version(tmp_path):
 
     data_dir = generated(tmp_path)
     assert input_digest(data_dir) == EXPECTED_INPUT, (
-        "enrollment.demo now generates other data: re-record the digests (see the module docstring)"
+        "demo now generates other data: re-record the digests (see the module docstring)"
     )
     actual = digests(serialize(matching, data_dir))
     for section, expected in EXPECTED.items():

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo.generator import generate
-from enrollment.demo.receipts import generate_receipts
+from demo.generator import generate
+from demo.receipts import generate_receipts
 from enrollment.management.commands._demo_office import office_work
 from nhi_portal import nightly
 from nhi_portal.models import JobStatus, Municipality

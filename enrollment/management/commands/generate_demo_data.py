@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo.generator import generate
+from demo.generator import generate
 from nhi_portal.domain.codes import lg_code_problem
 
 

@@ -1,5 +1,5 @@
 """Micro-benchmark and quality check of the matcher on a small synthetic register (not the project's
-data generator): `python -m enrollment.matching.benchmark [residents] [records]`. No Django.
+data generator): `python -m bench.engine_micro [residents] [records]`. No Django.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .blocking import record_keys, resident_keys
-from .decision import AUTO_MATCH, REVIEW, Thresholds
-from .engine import MatchIndex, score_candidates
-from .features import Features, record_features, resident_features
+from enrollment.matching.blocking import record_keys, resident_keys
+from enrollment.matching.decision import AUTO_MATCH, REVIEW, Thresholds
+from enrollment.matching.engine import MatchIndex, score_candidates
+from enrollment.matching.features import Features, record_features, resident_features
 
 VIETNAMESE_FAMILY = (["NGUYEN"] * 38 + ["TRAN"] * 11 + ["LE"] * 9 + ["PHAM"] * 7 + ["HOANG"] * 5 + ["HUYNH"] * 5
                      + ["PHAN", "VU", "VO", "DANG", "BUI", "DO", "HO", "NGO", "DUONG", "LY"] * 2)  # fmt: skip

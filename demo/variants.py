@@ -9,8 +9,8 @@ import re
 import unicodedata
 from datetime import date
 
-from enrollment.demo.names import FAMILY, ForeignName, given_first
-from enrollment.demo.places import to_fullwidth
+from demo.names import FAMILY, ForeignName, given_first
+from demo.places import to_fullwidth
 
 # --- difference labels (the `differences` column of truth.csv), one bit each --------------------
 

@@ -1,4 +1,4 @@
-"""python -m enrollment.demo OUT_DIR [--residents N] [--seed S] [--isa-records N] [--month YYYY-MM]
+"""python -m demo OUT_DIR [--residents N] [--seed S] [--isa-records N] [--month YYYY-MM]
 [--lg-code CODE] [--isa-encoding cp932|utf-8] [--workers N] — write the demo data set and print summary.json."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from enrollment.demo.generator import generate
+from demo.generator import generate
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m enrollment.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)

@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from enrollment.demo.codes import ResidentCodes
-from enrollment.demo.names import (
+from demo.codes import ResidentCodes
+from demo.names import (
     JP_FEMALE,
     JP_MALE,
     JP_SURNAMES,
@@ -46,7 +46,7 @@ from enrollment.demo.names import (
     foreign_name,
     japanese_alias,
 )
-from enrollment.demo.places import (
+from demo.places import (
     NOTATION_STYLES,
     Address,
     Municipality,
@@ -57,7 +57,7 @@ from enrollment.demo.places import (
     register_address,
     to_fullwidth,
 )
-from enrollment.demo.variants import (
+from demo.variants import (
     BIT,
     LABELS,
     SEX_STYLES,
