@@ -42,6 +42,7 @@ from demo.names import (
     JP_MALE,
     JP_SURNAMES,
     ForeignName,
+    Part,
     Weighted,
     foreign_name,
     japanese_alias,
@@ -56,6 +57,7 @@ from demo.places import (
     municipality_for,
     register_address,
     to_fullwidth,
+    with_check_digit,
 )
 from demo.variants import (
     BIT,
@@ -67,6 +69,7 @@ from demo.variants import (
     name_key,
     name_variant,
     near_miss_dates,
+    near_name,
     pad,
     person_key,
     swapped_day_month,
@@ -138,9 +141,21 @@ DIFFERENCE_RATES = {
 # Register status of the person is 転出/死亡/国外転出: they left after the ISA event (separated SSW
 # often go home). The matcher must still find them; the case is then closed, not opened.
 FORMER_RESIDENT_RATE = 0.025
-# A different person with the same name, birth date and sex in the register ("a handful per 200k
-# residents"): auto-matching either would be a guess, so the record must go to review.
-AMBIGUOUS_RATE = 0.001
+# Another resident who shares the person's name and birth date (issue 12's patterns, as a
+# 横浜市-sized month shows them: ~0.7% truly ambiguous, ~1.5% namesakes at other addresses, ~1.9%
+# near-identical names, ~0.3% of the other sex). Kinds: the same sex at the same address
+# (doppelganger: only a person can tell, truth "ambiguous"); the same sex at another address (the
+# ISA address names one of them: truth "match"); the other sex; a near-identical name
+# (AN/ANH, HOA/HOAI) with the same sex. The last three are decidable: truth "match".
+AMBIGUOUS_RATE = 0.04
+NAMESAKE_KINDS = Weighted(
+    ("doppelganger_same_address", "namesake_other_address", "namesake_opposite_sex", "near_name_same_dob"),
+    (18, 35, 8, 39),
+)
+# Of the records about people not in the register, a share is about people registered in another
+# municipality (the ISA address is there); half of those share name, birth date and sex with a
+# resident here who is still 在住 (no letter either way: truth "not_in_register").
+REGISTERED_ELSEWHERE_SHARE = 0.4
 # Errors that make a twin indistinguishable are not combined with a twin.
 _NOT_WITH_TWIN = (
     "name_typo", "middle_name_missing", "name_spacing", "address_moved",
@@ -668,7 +683,7 @@ class _Shard:
         self.households = 0
         self.keys: dict[str, int] = {}  # matching key of every foreign resident → count
         self.names_by_dob: dict[int, list[str]] = {}  # dob * 2 + sex → name keys of foreign residents
-        self.reservoir: list[tuple[ForeignName, int, int, str]] = []  # SSW for hard negatives
+        self.reservoir: list[tuple[ForeignName, int, int, str, str]] = []  # SSW for hard negatives
         self.reservoir_seen = 0
         self.pending_twins: list[tuple[int, int, Person]] = []
         # ISA records kept until the end: encoded line, resident idx (-1 = nobody), applied
@@ -1083,30 +1098,47 @@ class _Shard:
         # Reservoir sample of SSW residents: the names hard negatives are made from.
         self.reservoir_seen += 1
         if len(self.reservoir) < self.reservoir_size:
-            self.reservoir.append((fname, sex, p.dob, nat))
+            self.reservoir.append((fname, sex, p.dob, nat, p.status))
         elif self.reservoir_size:
             slot = int(rnd() * self.reservoir_seen)
             if slot < self.reservoir_size:
-                self.reservoir[slot] = (fname, sex, p.dob, nat)
+                self.reservoir[slot] = (fname, sex, p.dob, nat, p.status)
         if subject:
-            self._isa_record(p, household.address_text, annex, planned, event)
-            if planned & self.plan.twin_bit:
-                heapq.heappush(self.pending_twins, (self.households + 1 + int(rnd() * 50), p.idx, p))
+            kind = NAMESAKE_KINDS.pick(rnd) if planned & self.plan.twin_bit else ""
+            self._isa_record(p, household.address_text, annex, planned, event, BIT[kind] if kind else 0)
+            if kind:
+                heapq.heappush(self.pending_twins, (self.households + 1 + int(rnd() * 50), p.idx, p, kind))
 
-    def _twin(self, original: Person) -> None:
-        """A different person with the same name, birth date and sex (and nationality)."""
+    def _twin(self, original: Person, kind: str) -> None:
+        """A different person with the same birth date and nationality as `original` (an ISA
+        subject), of the namesake `kind` (NAMESAKE_KINDS): at the same address, or elsewhere (never
+        in the same building or house), with the same name and sex, the other sex, or a near name."""
         rnd = self.rnd
         status = _SSW1 if rnd() < 0.6 else _S["TIT2"] if rnd() < 0.5 else _S["PR"]
-        twin = self._person(original.sex, original.dob, original.nationality, status, original.fname)
+        sex, fname = original.sex, original.fname
+        if kind == "namesake_opposite_sex":
+            sex = 3 - sex
+        elif kind == "near_name_same_dob":
+            role, last = original.fname.words[-1]
+            variant = Part(near_name(last.alpha), last.kana, last.kanji)
+            fname = ForeignName((*original.fname.words[:-1], (role, variant)), original.fname.kanji)
+        twin = self._person(sex, original.dob, original.nationality, status, fname)
         twin.moved_in = max(original.dob + 365 * 18, self.snapshot - 20 - int(rnd() * 2000))
-        address = self._foreign_address(0.4, 0.5)
+        if kind == "doppelganger_same_address":
+            address = original.address
+        else:
+            address = original.address
+            while address[:6] == original.address[:6]:  # not the same building or house
+                address = self._foreign_address(0.4, 0.5)
         self._emit(self._household([twin], address, False))
 
     # --- ISA records --------------------------------------------------------------------------------
 
-    def _isa_record(self, p: Person, register_text: str, annex: int, planned: int, event: int) -> None:
+    def _isa_record(
+        self, p: Person, register_text: str, annex: int, planned: int, event: int, labels: int = 0
+    ) -> None:
         rnd = self.isa_rng.random
-        applied = 0
+        applied = labels
         address = p.address
         if planned & _ADDRESS_BITS:
             if planned & _B_MOVED:
@@ -1204,7 +1236,7 @@ class _Shard:
         for attempt in range(200):
             labels = BIT["unregistered"]
             if hard and self.reservoir and attempt < 150:
-                fname, sex, source_dob, nat = self.reservoir[int(rnd() * len(self.reservoir))]
+                fname, sex, source_dob, nat, _ = self.reservoir[int(rnd() * len(self.reservoir))]
                 text = fname.alpha
                 if rnd() < 0.5:
                     text = typo(text, rnd)
@@ -1252,7 +1284,8 @@ class _Shard:
         while True:
             total = self.rem_ssw + self.rem_fo + self.rem_jp
             while pending and (pending[0][0] <= self.households or total <= 0):
-                self._twin(heapq.heappop(pending)[2])
+                *_, original, kind = heapq.heappop(pending)
+                self._twin(original, kind)
             if total <= 0:
                 break
             r = rnd() * total
@@ -1297,11 +1330,55 @@ class _Shard:
                 mine.extend(bucket)
         self.reservoir.extend(part.reservoir)
 
+    def _registered_elsewhere(self, annex: int, namesake: bool) -> None:
+        """An ISA record about somebody registered in another municipality (the ISA address is
+        there). With `namesake`, a resident here who is still 在住 has the same name, birth date and
+        sex; otherwise nobody here has that name and birth date."""
+        rnd = self.isa_rng.random
+        here = [entry for entry in self.reservoir if entry[4] == RESIDENT]
+        labels = BIT["registered_elsewhere"]
+        if namesake and here:
+            fname, sex, dob, _, _ = here[int(rnd() * len(here))]
+            labels |= BIT["namesake_resident_here"]
+        else:
+            for _ in range(200):
+                nat = SSW_NATIONALITIES.pick(rnd)
+                sex = 1 if rnd() < MALE_SHARE.get(nat, 0.55) else 2
+                fname = foreign_name(nat, sex, rnd)
+                age = _SSW_AGES[int(rnd() * len(_SSW_AGES))]
+                dob = self.snapshot - age * 365 - age // 4 - int(rnd() * 365)
+                if not any(person_key(name_key(fname.alpha), dob, s) in self.keys for s in (1, 2)):
+                    break
+        other = self.elsewhere
+        district = other.districts[0]
+        town = district.towns[int(rnd() * len(district.towns))]
+        chome, ban, go = _block(rnd, town)
+        address_text = isa_address(other, Address(district, town, chome, ban, go))
+        text = fname.alpha
+        isa_key = person_key(name_key(text), dob, sex)
+        dob_text = self._date_text(annex, dob)
+        self._store(
+            annex, text, other.lg_code, address_text, sex, dob_text, self._event(), -1, labels, isa_key, 0
+        )
+
+    @property
+    def elsewhere(self) -> Municipality:
+        """Another municipality in the same prefecture (an ordinary city's code, never one of this
+        municipality's wards), for the records about people registered there."""
+        own = self.m.lg_code
+        code = with_check_digit(f"{own[:2]}2{(int(own[3:5]) + 7) % 100:02d}")
+        found = municipality_for(code)
+        return Municipality(found.lg_code, found.prefecture, "隣接市", found.districts)
+
     def negatives(self) -> None:
         for annex, n in zip((1, 2, 3), self.plan.negatives, strict=True):
             hard = round(n * HARD_NEGATIVE_SHARE)
+            elsewhere = round(n * REGISTERED_ELSEWHERE_SHARE)
             for i in range(n):
-                self._negative(annex, i < hard)
+                if hard <= i < hard + elsewhere:
+                    self._registered_elsewhere(annex, (i - hard) % 2 == 0)
+                else:
+                    self._negative(annex, i < hard)
 
     def finish(self) -> GenerationSummary:
         keys, out = self.keys, self.out_dir
@@ -1311,6 +1388,7 @@ class _Shard:
         formats: dict[str, dict[str, str]] = {}
         shuffle_rng = random.Random(f"nhi-demo:{self.seed}:order")
         same, equals_other = BIT["same_name_dob_sex_in_register"], BIT["isa_record_equals_other_resident"]
+        other_address = BIT["namesake_other_address"]
         label_text: dict[int, str] = {}
         mask_counts: dict[int, int] = {}
         with (out / "truth.csv").open("w", encoding="utf-8", newline="") as truth_fh:
@@ -1335,7 +1413,10 @@ class _Shard:
                         expected = "match"
                         if keys.get(true_keys[i], 0) >= 2:
                             mask |= same
-                            expected = "ambiguous"
+                            # A namesake made at another address: the ISA address (never moved for
+                            # these) names one of the two, so a careful reader decides it.
+                            decidable = mask & other_address and keys[true_keys[i]] == 2
+                            expected = "match" if decidable else "ambiguous"
                         elif isa_keys[i] != true_keys[i] and isa_keys[i] in keys:
                             mask |= equals_other
                             expected = "ambiguous"

@@ -45,8 +45,28 @@ LABELS = (
     # not in the register
     "unregistered",  # nobody like this person in the register
     "similar_name_in_register",  # hard negative: a resident with the same or a near name
+    # namesakes of the person (issue 12); the other resident is made for the pattern
+    "doppelganger_same_address",  # same name, birth date and sex at the same address: ambiguous
+    "namesake_other_address",  # same name, birth date and sex at another address: the ISA address decides
+    "namesake_opposite_sex",  # same name and birth date, the other sex
+    "near_name_same_dob",  # a near-identical name (AN/ANH, HOA/HOAI), same birth date and sex
+    "registered_elsewhere",  # not in the register: the ISA address is in another municipality
+    "namesake_resident_here",  # ... and a resident here (在住) has the same name, birth date and sex
 )
 BIT = {label: 1 << i for i, label in enumerate(LABELS)}
+
+
+def near_name(alpha: str) -> str:
+    """A near-identical given name, as Vietnamese names pair up: AN↔ANH, HOA↔HOAI, THU↔THUY."""
+    if len(alpha) > 2 and alpha.endswith(("NH", "AI", "OI", "UY")):
+        return alpha[:-1]
+    if alpha.endswith("N"):
+        return alpha + "H"
+    if alpha.endswith(("A", "O")):
+        return alpha + "I"
+    if alpha.endswith("U"):
+        return alpha + "Y"
+    return alpha + "H"
 
 
 def labels_of(mask: int) -> str:

@@ -36,14 +36,17 @@ def residents(*, user) -> QuerySet[Resident]:
 
 
 def review_queue(*, user, month: str = "", annex: str = "", reason: str = ""):
-    """Records waiting for a supervisor, oldest first, scoped to the user's municipality."""
+    """Records waiting for a supervisor, scoped to the user's municipality: what is at stake first
+    (`MatchDecision.stake`, the probability that acting on the most likely reading sends a letter
+    wrongly or misses one), then oldest first. The partial index decision_stake_queue_idx serves
+    this order, so a page of the queue reads 25 rows however many wait."""
     from enrollment.models import LinkStatus, MatchDecision
 
     queue = (
         MatchDecision.objects.for_user(user)
         .filter(status=LinkStatus.PENDING_REVIEW)
         .select_related("isa_record", "batch")
-        .order_by("decided_at", "id")
+        .order_by("-stake", "decided_at", "id")
     )
     if month:
         try:
@@ -83,7 +86,9 @@ def next_in_queue(*, user, after, **filters):
 
     queue = review_queue(user=user, **filters)
     later = queue.filter(
-        Q(decided_at__gt=after.decided_at) | Q(decided_at=after.decided_at, id__gt=after.pk)
+        Q(stake__lt=after.stake)
+        | Q(stake=after.stake, decided_at__gt=after.decided_at)
+        | Q(stake=after.stake, decided_at=after.decided_at, id__gt=after.pk)
     ).first()
     return later or queue.exclude(pk=after.pk).first()
 

@@ -63,7 +63,7 @@ FIT_LABELLED = 5_000  # most recent supervisor decisions taken into the fit
 DECISION_FIELDS = [
     "isa_record_id", "municipality_id", "batch_id", "run_id", "outcome", "reason", "score", "resident_id",
     "former_resident", "remembered", "explanation", "status", "linked_resident_id", "resolution", "note",
-    "decided_at",
+    "decided_at", "stake",
 ]  # fmt: skip
 # Reasons the Django layer adds to the engine's (enrollment.matching.decision.REASON_LABELS_JA).
 REMEMBERED_REASONS = {
@@ -448,4 +448,5 @@ def _decision_row(
         int(record.key), run.municipality_id, run.batch_id, run.pk, outcome, reason,
         None if decision.score is None else round(decision.score, 3), resident_id, former, is_remembered,
         explanation, status, resident_id if outcome == AUTO_MATCH else None, "", "", now,
+        round(decision.stake, 6),
     ), event  # fmt: skip

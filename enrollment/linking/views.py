@@ -239,7 +239,7 @@ def _thresholds(values: dict) -> dict[str, str]:
 
 
 class ReviewQueueView(LoggedListView):
-    """審査待ち一覧: records waiting for a supervisor, oldest first."""
+    """審査待ち一覧: records waiting for a supervisor, most at stake first, then oldest first."""
 
     permission_required = "review_matches"
     template_name = "enrollment/review_queue.html"

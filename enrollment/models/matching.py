@@ -195,6 +195,9 @@ class MatchDecision(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("メモ"), blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
+    # 重要度: the probability that acting on the most likely reading sends a letter wrongly or misses
+    # one (Decision.stake, also in the explanation); a column so the queue is ordered by it in an index.
+    stake = models.FloatField(_("重要度"), default=0.0)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -203,6 +206,11 @@ class MatchDecision(models.Model):
         verbose_name_plural = _("突合結果")
         indexes = [
             models.Index(fields=["municipality", "status", "decided_at"], name="decision_queue_idx"),
+            models.Index(
+                fields=["municipality", "-stake", "decided_at", "id"],
+                condition=models.Q(status="pending_review"),
+                name="decision_stake_queue_idx",
+            ),
             models.Index(fields=["batch", "outcome"], name="decision_batch_idx"),
             models.Index(fields=["linked_resident"], name="decision_person_idx"),
         ]

@@ -559,3 +559,30 @@ def test_the_queue_states_the_rule_it_applies(queue, supervisor_client, settings
     assert "性別が一致している" in rule and "読めなかった値がない" in rule
     assert f"確率{review}以上の読み方" in rule and "通知を出すかどうか、または宛先が変わる記録だけ" in rule
     assert "年金一覧" in html
+
+
+def test_the_queue_puts_what_is_at_stake_first_and_says_so(municipality, queue, supervisor_client):
+    decisions, _ = queue
+    assert all(d.stake == d.explanation["stake"] > 0 for d in decisions)  # stored from the engine
+    # The newest record has the most at stake: it comes first; equal stakes stay oldest first.
+    for decision, stake in zip(decisions, (0.4, 0.4, 0.9), strict=True):
+        MatchDecision.objects.filter(pk=decision.pk).update(stake=stake)
+    expected = [decisions[2], decisions[0], decisions[1]]
+
+    def rows(query=""):
+        html = page(supervisor_client.get(reverse("review-queue") + query))
+        return html, [html.index(f'href="{item_url(d, query)}" lang="en"') for d in expected]
+
+    html, positions = rows()
+    assert positions == sorted(positions)
+    assert "重要度の高い順" in html and "古いものから順" not in html
+    assert "90%" in html and "40%" in html
+    assert f'class="button" href="{item_url(decisions[2])}"' in html  # 審査を始める: most at stake
+    for query in ("?month=2026-10", "?annex=1", "?reason=same_name_dob_sex"):  # filters keep the order
+        _, positions = rows(query)
+        assert positions == sorted(positions)
+    # 後で審査する（次の記録へ） follows the same order.
+    html = page(supervisor_client.get(item_url(decisions[2])))
+    assert f'href="{item_url(decisions[0])}" hx-get' in html
+    html = page(supervisor_client.get(item_url(decisions[0])))
+    assert f'href="{item_url(decisions[1])}" hx-get' in html

@@ -44,25 +44,25 @@ STATUS = {"在住": "resident", "転出": "moved_out", "死亡": "died", "国外
 
 # Recorded from the reference version of enrollment.matching (see the module docstring).
 # fmt: off
-EXPECTED_INPUT = "d8373b7bfdb65a2da072fc6f0cb2a43405775a42cc1bb96021dc8011a977252a"
+EXPECTED_INPUT = "1300348cd0b7a26b7bf5367d085999e0a58b47565fc67a5998dbd7562d17ad4c"
 EXPECTED: dict[str, list[str]] = {
     "residents": [
-        "313f48fd19f4a9aa", "a10ae5f4833c60db", "ce4bccc39ce18427", "2c2887bea1225864", "ffadd80ee75dc3c1",
-        "2b723226e1c029b1", "7a12403360d2a2f2", "54a33785c792482b", "67c1f1065dc46924", "c60ae8e5d755637a",
-        "79fab90a4f091df6", "d8dc637d1b438572", "891e5dc622d26c64", "b8de2418c24e4ee2", "266ce42ae11ca024",
-        "110d68d3a92e97df", "b95be57ceb066967", "a5e9eb61768572c2", "6c6e9d7827ec6d88", "b2739956fc589be6",
-        "38782d6c68fc6e40", "12a766a94fc65a41", "dc57c512d6549d20", "86dc1bd3e204fba4", "3a88e02daa9f435e",
-        "69018efc39a9c092", "1c2a5cc162abc732", "9886276980e678da", "f4126f8a5815d1ce", "30fa73ab02a511b2",
-        "61cdce360a8ec6c8", "3e251114b9e96902", "f791f1e62c3cbd2d", "ef4841cd728e1453", "407f5e417a96b376",
-        "31fa7d67924e2940", "80bd9fe1fc11c5a7", "7b370f7b23098593", "dfab517603d5e784", "97a9ad9d2c571a9a",
-        "183345a4c7b5cb2f", "6bc4c4ddb0384237", "532c0703b288ac57", "8da139791f6e8729", "0eb9844ac743d129",
-        "9fe940fc597cfa47", "fcf204ce725ea01d", "04480a31bc85fed5", "5343b6691dbacf13", "6783bd93d3da68c1",
+        "3faba1da093db099", "7df65b7b580137a7", "dee596451bae13bd", "3960aa804d0040bf", "b03b1223980725c1",
+        "cf27ad2c77d369d3", "f8c61364f111318f", "aabb33f01fb182d6", "789ebd64ad3e0e11", "485709358afe7548",
+        "abfa3a3ed6923062", "b36d4df79fdf1605", "5f8bfb576174adcf", "2da91bd3b51547e9", "5210f24a6cbbc497",
+        "45b7e2614c7dfab6", "acc7631eb89ca877", "99b1c075437480df", "48855372872ddccf", "cccf3c06f8eb8bfa",
+        "d85f09603ebd6b19", "8e251ae254f69392", "f571f97383ed8acc", "fcc767b564a6344c", "97719d299d9f189e",
+        "106e0ae90cff7daf", "0d17a85a3eca692d", "4852377276f98113", "bb6afb19e7e35248", "f4b6d6d2103bb723",
+        "e79e788626d265cd", "21616c0391fcf26b", "f2faf550ae8c58c1", "0773a652b7673a3a", "6b8df77128eeb128",
+        "d5c417960dfa146e", "3f7cd7e78e13e5d4", "7a0792f52b908da7", "3be73bf676984899", "29499af1ec2165c0",
+        "d68475f8fce35bdb", "646639b53916e621", "7bb1425ed1ec49de", "56b699f746c847dd", "1b7cbc68bd700212",
+        "1595d8610ff83aef", "5895b371322f5aef", "5eed5169ef9579fc", "89cf34617d015c12", "44325c55f8a8b705",
     ],
     "records": [
-        "ca311a09806ca19f", "fcc5029102f2b9cb",
+        "36aa3d2eff6a6552", "0357bff5e03b8345",
     ],
     "decisions": [
-        "9af8e0f66c4393f9", "e568b8bafe7db8f0", "7e22d04f97d85a47",
+        "5e564c414fb9feff", "7d7eec48594c532d", "96bb09056112405d",
     ],
 }
 # fmt: on
