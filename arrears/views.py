@@ -241,28 +241,25 @@ class LinkageNewView(PortalPermissionRequiredMixin, FormView):
         return redirect("linkage-detail", pk=export.pk)
 
 
-class LinkageDetailView(PortalPermissionRequiredMixin, TemplateView):
-    """The preview (flagged and excluded, with reasons), the approval panel, the produced file."""
+class LinkageDetailView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
+    """The preview (flagged and excluded, with reasons), the approval panel, the produced file.
+    The people on both lists shown are logged as one read of the page."""
 
     permission_required = "view_arrears"
     template_name = "arrears/linkage_detail.html"
+    paginate_by = 50
+    log_action = "view_linkage_export"
+    log_purpose = Purpose.ARREARS
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         export = _export_or_404(user, self.kwargs["pk"])
-        flagged = Paginator(
-            export.lines.filter(decision=LineDecision.FLAGGED).order_by("resident_code"), 50
-        ).get_page(self.request.GET.get("page"))
-        excluded = Paginator(
-            export.lines.filter(decision=LineDecision.EXCLUDED).order_by("resident_code"), 50
-        ).get_page(self.request.GET.get("excluded_page"))
-        log_read(
-            self.request,
-            action="view_linkage_export",
-            purpose=Purpose.ARREARS,
-            object_type="resident",
-            ids=[line.resident_id for line in [*flagged, *excluded]],
+        flagged = self.page_of(export.lines.filter(decision=LineDecision.FLAGGED).order_by("resident_code"))
+        excluded = self.page_of(
+            export.lines.filter(decision=LineDecision.EXCLUDED).order_by("resident_code"),
+            page_param="excluded_page",
         )
+        self.log_ids([line.resident_id for line in flagged], [line.resident_id for line in excluded])
         refusal = services.approval_refusal(export, user)
         return super().get_context_data(
             export=export,

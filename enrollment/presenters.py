@@ -1,10 +1,10 @@
-"""How case and letter values look on a page (表示用の語と色): the tone of a status tag (the word
-is always beside the colour, docs/ui.md) and the Japanese name of a letter's second language.
-The one place for these; the case pages and the letter pages both read it."""
+"""How case, letter and notice values look on a page (表示用の語と色): the tone of a status tag (the
+word is always beside the colour, docs/ui.md) and the Japanese name of a letter's second language.
+The one place for these; the case, letter and immigration-notice pages all read it."""
 
 from __future__ import annotations
 
-from enrollment.models import CaseState, LetterStatus, PrintBatch
+from enrollment.models import CaseState, LetterStatus, NoticeState, PrintBatch
 
 STATE_TONES = {
     CaseState.OPEN: "neutral",
@@ -32,6 +32,14 @@ BATCH_TONES = {
     PrintBatch.Status.SENT: "success",
     PrintBatch.Status.FAILED: "error",
 }
+NOTICE_TONES = {
+    NoticeState.DRAFT: "neutral",
+    NoticeState.SUBMITTED: "warning",
+    NoticeState.APPROVED: "info",
+    NoticeState.SENT: "success",
+    NoticeState.REJECTED: "error",
+    NoticeState.WITHDRAWN: "neutral",
+}
 LANGUAGE_LABELS = {
     "ja": "日本語のみ",
     "en": "英語",
@@ -53,6 +61,11 @@ def letter_tone(status: str) -> str:
 
 def batch_tone(status: str) -> str:
     return BATCH_TONES.get(status, "neutral")
+
+
+def notice_tone(state: str) -> str:
+    """The tag colour of an immigration notice's state (入管通知の状態)."""
+    return NOTICE_TONES.get(state, "neutral")
 
 
 def language_label(code: str | None) -> str:

@@ -3,7 +3,7 @@ portal permission it declares, shows only the admin's municipality, and writes e
 the ChangeLog. Models whose changes must go through services (ISA records, decisions, the logs)
 are read-only; reading a person's data here is access-logged like anywhere else.
 
-Third-party admins that would cross the municipality wall (django-otp devices, DRF tokens,
+Third-party admins that would cross the municipality wall (django-otp devices, API tokens (knox),
 django-axes attempts, auth groups) are replaced or removed below; a test checks that every
 registered admin is a PortalModelAdmin."""
 

@@ -5,7 +5,10 @@ entry with the ids on the page shown (閲覧記録), whatever the list.
   `log_object_type`, and override `present(rows)` (labels for the template) and
   `logged_ids(rows)` (default: the rows' primary keys).
 - `AccessLoggedListMixin.logged_page(rows, …)`: the same for pages that build their lists by
-  hand (several lists on a page, lists that are not querysets)."""
+  hand (lists that are not querysets).
+- `AccessLoggedListMixin.page_of(rows, …)` then `log_ids(ids, more_ids, …)`: a page that shows
+  several lists (a batch's records and its problems, a linkage export's flagged and excluded
+  lines) pages each list and writes one entry for all of them, as one read of the page."""
 
 from __future__ import annotations
 
@@ -27,21 +30,43 @@ class AccessLoggedListMixin:
     def logged_ids(self, rows: Sequence) -> Iterable[int]:
         return [row.pk for row in rows]
 
-    def log_rows(self, rows: Sequence, *, ids: Iterable[int] | None = None) -> None:
-        if not self.log_action or not self.log_purpose:
+    def log_ids(
+        self,
+        *id_lists: Iterable[int],
+        action: str | None = None,
+        object_type: str | None = None,
+        skip_empty: bool = False,
+    ) -> None:
+        """One access-log entry naming every id of every list shown on the page. `action` and
+        `object_type` override the view's for a page whose entry depends on what it shows;
+        `skip_empty` writes nothing when the page shows no one."""
+        action = action or self.log_action
+        if not action or not self.log_purpose:
             raise ValueError(f"{type(self).__name__} must declare log_action and log_purpose")
+        ids = [pk for id_list in id_lists for pk in id_list]
+        if skip_empty and not ids:
+            return
         log_read(
             self.request,
-            action=self.log_action,
+            action=action,
             purpose=self.log_purpose,
-            object_type=self.log_object_type,
-            ids=self.logged_ids(rows) if ids is None else ids,
+            object_type=object_type or self.log_object_type,
+            ids=ids,
         )
+
+    def log_rows(self, rows: Sequence, *, ids: Iterable[int] | None = None) -> None:
+        self.log_ids(self.logged_ids(rows) if ids is None else ids)
+
+    def page_of(self, rows, *, per_page: int | None = None, page_param: str = "page") -> Page:
+        """One page of `rows` (a queryset or a list), its rows fetched, not yet logged: log it
+        with `log_rows` or, with the page's other lists, `log_ids`."""
+        page = Paginator(rows, per_page or self.paginate_by).get_page(self.request.GET.get(page_param))
+        page.object_list = list(page.object_list)
+        return page
 
     def logged_page(self, rows, *, per_page: int | None = None, page_param: str = "page") -> Page:
         """One page of `rows` (a queryset or a list), logged."""
-        page = Paginator(rows, per_page or self.paginate_by).get_page(self.request.GET.get(page_param))
-        page.object_list = list(page.object_list)
+        page = self.page_of(rows, per_page=per_page, page_param=page_param)
         self.log_rows(page.object_list)
         return page
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -76,23 +75,19 @@ class CaseListView(LoggedListView):
         }
 
 
-class WorkListsView(PortalPermissionRequiredMixin, TemplateView):
+class WorkListsView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """作業一覧: deadlines today and passed, letters to print, returned mail, proposals to approve."""
 
     permission_required = "work_cases"
     template_name = "enrollment/worklists.html"
+    log_action = "view_case_worklists"
+    log_purpose = Purpose.ENROLLMENT
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         supervisor = has_portal_permission(user, "approve_ex_officio")
         work = selectors.worklists(user=user, supervisor=supervisor)
-        log_read(
-            self.request,
-            action="view_case_worklists",
-            purpose=Purpose.ENROLLMENT,
-            object_type="resident",
-            ids=work.resident_ids,
-        )
+        self.log_ids(work.resident_ids)  # every list on the page, one entry
         return super().get_context_data(
             work=work,
             supervisor=supervisor,
@@ -507,23 +502,19 @@ class CaseConfirmView(_CaseActionBase):
 # Ex officio export ------------------------------------------------------------------------------
 
 
-class ExOfficioView(PortalPermissionRequiredMixin, View):
-    """職権喪失の出力: approved withdrawals waiting, the past exports; POST makes the export
-    (reached from the confirm page)."""
+class ExOfficioView(AccessLoggedListMixin, PortalPermissionRequiredMixin, View):
+    """職権喪失の出力: approved withdrawals waiting (the people, logged), the past exports; POST
+    makes the export (reached from the confirm page)."""
 
     permission_required = "approve_ex_officio"
+    log_action = "view_ex_officio_waiting"
+    log_purpose = Purpose.ENROLLMENT
 
     def get(self, request):
         user = request.user
         waiting = [selectors.decorate_case(c) for c in selectors.ex_officio_waiting(user=user)]
-        exports = Paginator(selectors.ex_officio_exports(user=user), 25).get_page(request.GET.get("page"))
-        log_read(
-            request,
-            action="view_ex_officio_waiting",
-            purpose=Purpose.ENROLLMENT,
-            object_type="resident",
-            ids=[c.resident_id for c in waiting],
-        )
+        exports = self.page_of(selectors.ex_officio_exports(user=user))
+        self.log_ids([c.resident_id for c in waiting])
         return render(
             request,
             "enrollment/case_ex_officio.html",
@@ -550,19 +541,15 @@ class ExOfficioView(PortalPermissionRequiredMixin, View):
         return redirect(f"{reverse('ex-officio')}?export={export.pk}#exports")
 
 
-class ExOfficioConfirmView(PortalPermissionRequiredMixin, TemplateView):
+class ExOfficioConfirmView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     permission_required = "approve_ex_officio"
     template_name = "enrollment/case_ex_officio_confirm.html"
+    log_action = "confirm_ex_officio_export"
+    log_purpose = Purpose.ENROLLMENT
 
     def get_context_data(self, **kwargs):
         waiting = [selectors.decorate_case(c) for c in selectors.ex_officio_waiting(user=self.request.user)]
-        log_read(
-            self.request,
-            action="confirm_ex_officio_export",
-            purpose=Purpose.ENROLLMENT,
-            object_type="resident",
-            ids=[c.resident_id for c in waiting],
-        )
+        self.log_ids([c.resident_id for c in waiting])
         items = [
             ("出力する件数", f"{len(waiting)}件"),
             ("形式", "CSV（UTF-8、BOM付き、CRLF）"),

@@ -4,7 +4,6 @@ starting the matching of an ISA batch or a pension list, and opening its cases."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,8 +17,9 @@ from enrollment.intake.filters import BatchFilter
 from enrollment.intake.forms import UploadForm
 from enrollment.linking import runs
 from nhi_portal.access import PortalPermissionRequiredMixin
-from nhi_portal.audit import Purpose, log_read
+from nhi_portal.audit import Purpose
 from nhi_portal.intake import services
+from nhi_portal.listing import AccessLoggedListMixin
 from nhi_portal.models import BatchSource, ImportBatch, ImportKind, JobStatus
 
 
@@ -70,11 +70,17 @@ class UploadView(PortalPermissionRequiredMixin, FormView):
         return redirect(reverse("batch-list"))
 
 
-class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
-    """The batch report: what was received, what was read, every problem with its line."""
+class BatchDetailView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
+    """The batch report: what was received, what was read, every problem with its line. The
+    records and the problems shown (they quote cells of the file: personal data) are logged as
+    one read of the page."""
 
     permission_required = "import_files"
     template_name = "enrollment/batch_detail.html"
+    paginate_by = 50
+    log_action = "view_isa_records"
+    log_purpose = Purpose.IMPORT_CHECK
+    log_object_type = "isa_record"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -82,37 +88,27 @@ class BatchDetailView(PortalPermissionRequiredMixin, TemplateView):
             batch = selectors.batch_get(user=user, pk=self.kwargs["pk"])
         except ImportBatch.DoesNotExist:
             raise Http404 from None
-        issues = Paginator(selectors.batch_issues(batch=batch), 50).get_page(
-            self.request.GET.get("issues_page")
-        )
+        issues = self.page_of(selectors.batch_issues(batch=batch), page_param="issues_page")
         context = super().get_context_data(batch=batch, issues=issues, **kwargs)
         shown_issues = [i.pk for i in issues]
         context["matchable"] = batch.kind in runs.MATCHED_KINDS and batch.has_landed
         context["is_pension"] = batch.kind != ImportKind.ISA
         if context["matchable"]:
-            records = Paginator(
-                batch.isa_records.select_related("decision").order_by("row_number"), 50
-            ).get_page(self.request.GET.get("page"))
+            records = self.page_of(batch.isa_records.select_related("decision").order_by("row_number"))
             context["records"] = records
             context["match_run"] = selectors.match_run_for_batch(batch=batch)
             if context["match_run"] and context["match_run"].status == JobStatus.SUCCEEDED:
                 context["case_summary"] = case_selectors.batch_case_summary(batch=batch)
             if batch.data_month:
                 context["review_query"] = f"?month={batch.data_month:%Y-%m}"
-            log_read(
-                self.request,
-                action="view_isa_records",
-                purpose=Purpose.IMPORT_CHECK,
+            self.log_ids(
+                [r.pk for r in records],
+                shown_issues,
                 object_type="isa_record+import_issue" if shown_issues else "isa_record",
-                ids=[*(r.pk for r in records), *shown_issues],
             )
-        elif shown_issues:  # the problems quote cells of the file: personal data
-            log_read(
-                self.request,
-                action="view_import_issues",
-                purpose=Purpose.IMPORT_CHECK,
-                object_type="import_issue",
-                ids=shown_issues,
+        else:
+            self.log_ids(
+                shown_issues, action="view_import_issues", object_type="import_issue", skip_empty=True
             )
         return context
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +31,7 @@ from enrollment.models import Letter, LetterStatus, LetterType, PrintBatch
 from nhi_portal import jobs
 from nhi_portal.access import PortalPermissionRequiredMixin
 from nhi_portal.audit import Purpose, log_read
+from nhi_portal.listing import AccessLoggedListMixin
 
 PERMISSION = "print_letters"
 
@@ -74,20 +74,26 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-class LetterListView(PortalPermissionRequiredMixin, TemplateView):
+class LetterListView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """通知書: queued letters per kind with a print button each, held letters with their reasons,
-    and the recent print batches."""
+    and the recent print batches. The held letters shown name people: logged (the person and the
+    head of household each letter is addressed to)."""
 
     permission_required = PERMISSION
     template_name = "enrollment/letters_list.html"
+    paginate_by = 50
+    log_action = "letter_list"
+    log_purpose = Purpose.LETTERS
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        held = Paginator(printing.held_letters(user=user), 50).get_page(self.request.GET.get("held_page"))
-        batches = Paginator(printing.print_batches(user=user), 20).get_page(self.request.GET.get("page"))
+        held = self.page_of(printing.held_letters(user=user), page_param="held_page")
+        batches = self.page_of(printing.print_batches(user=user), per_page=20)
         for batch in batches:
             _decorate_batch(batch)
-        _log_letters(self.request, "letter_list", Letter.objects.filter(pk__in=[lt.pk for lt in held]))
+        self.log_ids(
+            printing.letter_people(Letter.objects.filter(pk__in=[lt.pk for lt in held])), skip_empty=True
+        )
         return super().get_context_data(
             groups=printing.letter_groups(user=user),
             tallies=printing.letter_tallies(user=user),

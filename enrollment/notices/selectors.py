@@ -22,15 +22,6 @@ from enrollment.models import (
 
 OPEN_NOTICE_STATES = (NoticeState.DRAFT, NoticeState.SUBMITTED, NoticeState.APPROVED)
 
-STATE_TONES = {
-    NoticeState.DRAFT: "neutral",
-    NoticeState.SUBMITTED: "warning",
-    NoticeState.APPROVED: "info",
-    NoticeState.SENT: "success",
-    NoticeState.REJECTED: "error",
-    NoticeState.WITHDRAWN: "neutral",
-}
-
 # NoticeEvent.action → what happened, in Japanese.
 ACTION_LABELS = {
     "created": "下書きを作成",

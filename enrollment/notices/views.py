@@ -10,18 +10,19 @@ import io
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from enrollment import presenters
 from enrollment.models import ImmigrationNotice, NoticeDocument, NoticeState, Resident
 from enrollment.notices import forms, selectors, services
 from nhi_portal import csvsafe
 from nhi_portal.access import PortalPermissionRequiredMixin, has_portal_permission
 from nhi_portal.audit import Purpose, log_export, log_read
+from nhi_portal.listing import AccessLoggedListMixin
 
 DRAFT = "draft_immigration_notices"
 APPROVE = "approve_immigration_notices"
@@ -51,7 +52,7 @@ def _notice_or_404(user, pk: int) -> ImmigrationNotice:
 
 
 def _decorate(notice: ImmigrationNotice) -> ImmigrationNotice:
-    notice.state_tone = selectors.STATE_TONES.get(notice.state, "neutral")
+    notice.state_tone = presenters.notice_tone(notice.state)
     return notice
 
 
@@ -544,16 +545,21 @@ class NoticeDocumentView(AnyNoticePermissionMixin, View):
 # The register ----------------------------------------------------------------------------------------
 
 
-class NoticeWorkListView(PortalPermissionRequiredMixin, View):
+class NoticeWorkListView(AccessLoggedListMixin, PortalPermissionRequiredMixin, View):
     """作業中の通知: the notices not yet sent, withdrawn or rejected, by state — where a clerk finds
     the drafts to finish and the approved notices to send (the full register is for supervisors
     and auditors)."""
 
     permission_required = DRAFT
+    log_action = "list_open_notices"
+    log_purpose = Purpose.IMMIGRATION_NOTICE
+
+    def logged_ids(self, rows):
+        return [notice.resident_id for notice in rows]
 
     def get(self, request):
         rows = [_decorate(n) for n in selectors.work_list(user=request.user)]
-        _log(request, "list_open_notices", [n.resident_id for n in rows])
+        self.log_rows(rows)
         groups = [
             (state, label, [n for n in rows if n.state == state])
             for state, label in NoticeState.choices
@@ -566,11 +572,16 @@ class NoticeWorkListView(PortalPermissionRequiredMixin, View):
         )
 
 
-class NoticeRegisterView(PortalPermissionRequiredMixin, View):
+class NoticeRegisterView(AccessLoggedListMixin, PortalPermissionRequiredMixin, View):
     """通知の一覧: every notice of the municipality, filtered by fiscal year, state and ground."""
 
     permission_required = VIEW
     paginate_by = 50
+    log_action = "list_notices"
+    log_purpose = Purpose.IMMIGRATION_NOTICE
+
+    def logged_ids(self, rows):
+        return [notice.resident_id for notice in rows]
 
     def filtered(self, request):
         user = request.user
@@ -593,9 +604,8 @@ class NoticeRegisterView(PortalPermissionRequiredMixin, View):
         form, found = self.filtered(request)
         if form.is_bound and not form.is_valid():
             messages.warning(request, "選んだ条件が一覧にありません。条件を選び直してください。")
-        page = Paginator(found, self.paginate_by).get_page(request.GET.get("page"))
+        page = self.logged_page(found)
         rows = [_decorate(n) for n in page.object_list]
-        _log(request, "list_notices", [n.resident_id for n in rows])
         query = request.GET.copy()
         query.pop("page", None)
         return render(

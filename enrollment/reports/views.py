@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.paginator import Paginator
 from django.utils import timezone
 from django.views.generic import TemplateView
 
 from enrollment.notices import selectors as notice_selectors
 from enrollment.reports import isa_diff, selectors
 from nhi_portal.access import PortalPermissionRequiredMixin
-from nhi_portal.audit import Purpose, log_read
+from nhi_portal.audit import Purpose
+from nhi_portal.listing import AccessLoggedListMixin
 
 
 class SupervisorView(PortalPermissionRequiredMixin, TemplateView):
@@ -44,7 +44,7 @@ def _month_of(text: str, held: list[date]) -> date | None:
     return month if month in held else None
 
 
-class IsaMonthDiffView(PortalPermissionRequiredMixin, TemplateView):
+class IsaMonthDiffView(AccessLoggedListMixin, PortalPermissionRequiredMixin, TemplateView):
     """ISAデータの月次差分: a month's records in three sections — new, seen before unchanged, and
     changed (address, municipality code or annex) — each a paged table. One access-log entry with
     the records shown (this month's and, for comparison, the earlier ones)."""
@@ -52,6 +52,9 @@ class IsaMonthDiffView(PortalPermissionRequiredMixin, TemplateView):
     permission_required = "view_people"
     template_name = "enrollment/isa_month_diff.html"
     paginate_by = 50
+    log_action = "view_isa_month_diff"
+    log_purpose = Purpose.ENROLLMENT
+    log_object_type = "isa_record"
 
     def get_context_data(self, **kwargs):
         request, user = self.request, self.request.user
@@ -74,9 +77,8 @@ class IsaMonthDiffView(PortalPermissionRequiredMixin, TemplateView):
         if month is None:
             return super().get_context_data(**context, **kwargs)
         diff = isa_diff.month_diff(user=user, month=month)
-        page = Paginator(isa_diff.section_records(user=user, month=month, section=section), self.paginate_by)
-        page_obj = page.get_page(request.GET.get("page"))
-        records = list(page_obj.object_list)
+        page_obj = self.page_of(isa_diff.section_records(user=user, month=month, section=section))
+        records = page_obj.object_list
         earlier = (
             {}
             if section == isa_diff.NEW
@@ -84,11 +86,5 @@ class IsaMonthDiffView(PortalPermissionRequiredMixin, TemplateView):
         )
         for record in records:
             record.earlier = earlier.get(record.pk)
-        log_read(
-            request,
-            action="view_isa_month_diff",
-            purpose=Purpose.ENROLLMENT,
-            object_type="isa_record",
-            ids=[*(r.pk for r in records), *(e.pk for found in earlier.values() for e in found.records)],
-        )
+        self.log_ids([r.pk for r in records], [e.pk for found in earlier.values() for e in found.records])
         return super().get_context_data(**context, diff=diff, page_obj=page_obj, records=records, **kwargs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from enrollment import presenters
 from enrollment.notices import selectors, services
 from nhi_portal.access import has_portal_permission
 from nhi_portal.audit import Purpose, log_read
@@ -22,7 +23,7 @@ def notice_card(context, person):
         return {"hidden": True}
     notices = selectors.person_notices(user=user, resident=person)
     for notice in notices:
-        notice.state_tone = selectors.STATE_TONES.get(notice.state, "neutral")
+        notice.state_tone = presenters.notice_tone(notice.state)
     if notices:
         log_read(
             request,

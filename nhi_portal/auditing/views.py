@@ -15,9 +15,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from nhi_portal.access import PortalPermissionRequiredMixin
-from nhi_portal.audit import PURPOSE_LABELS, Purpose, log_export, log_read
+from nhi_portal.audit import PURPOSE_LABELS, Purpose, log_export
 from nhi_portal.auditing import forms, selectors, summary
 from nhi_portal.auditing.labels import action_label, known, object_type_label
+from nhi_portal.listing import AccessLoggedListMixin
 
 PERMISSION = "view_access_log"
 PAGE_SIZE = 100
@@ -107,24 +108,19 @@ class AccessLogSummaryView(_AuditPage):
         )
 
 
-class ChangeLogView(_AuditPage):
+class ChangeLogView(AccessLoggedListMixin, _AuditPage):
     """変更記録: who changed what from what to what. The values may be personal: one access-log
     entry per page, naming the change-log rows shown."""
 
     template_name = "audit/change_log.html"
     tab = "change-log"
+    paginate_by = PAGE_SIZE
+    log_action = "view_change_log"
+    log_purpose = Purpose.AUDIT
+    log_object_type = "change_log"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.change_log(user=self.request.user), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
-        log_read(
-            self.request,
-            action="view_change_log",
-            purpose=Purpose.AUDIT,
-            object_type="change_log",
-            ids=[c.pk for c in page],
-        )
+        page = self.logged_page(selectors.change_log(user=self.request.user))
         return super().get_context_data(page_obj=page, changes=page, **kwargs)
 
 

@@ -130,7 +130,7 @@ def test_a_clerk_uploads_the_isa_files_reads_the_report_and_matches(browser, off
     browser.click("tbody a", f"#{bad.pk}")
     report = browser.text()
     assert "確認が必要な行があります" in report
-    assert "2000年2月30日は存在しない日付です" in browser.text("#issues-h + .table-wrap")
+    assert "2000年2月30日は存在しない日付です" in browser.text("#issues-h ~ .table-wrap")
     assert LE_THI_MAI.name in report
     browser.screen("04-batch-report")
 
