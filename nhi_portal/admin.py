@@ -464,7 +464,7 @@ class LockoutAdmin(PortalModelAdmin):
 # Japanese names for the third-party apps and models the admin lists. Their own names are English
 # literals, not translatable; only the display names are set (Meta.original_attrs, which the
 # migrations read, is left alone, so no migration of those apps follows).
-for label, name in (("otp_totp", "二要素認証"), ("axes", "ログインの制限"), ("authtoken", "APIトークン")):
+for label, name in (("otp_totp", "二要素認証"), ("axes", "ログインの制限"), ("knox", "APIトークン")):
     if apps.is_installed(label) or label in apps.app_configs:
         apps.get_app_config(label).verbose_name = name
 TOTPDevice._meta.verbose_name = TOTPDevice._meta.verbose_name_plural = "認証アプリ（TOTP）"

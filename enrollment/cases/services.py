@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from enrollment.cases import transitions
-from enrollment.cases.deadlines import deadline_for
+from enrollment.cases.deadlines import add_months, deadline_for
 from enrollment.cases.letters import letter_queue, welcome_letter_queue
 from enrollment.models import (
     OPEN_STATES,
@@ -297,7 +297,9 @@ def ex_officio_refusal(case: ReminderCase, today: date) -> str | None:
     first = next((letter for letter in sent if not letter.second), None)
     if first is None or not first.ex_officio_notice:
         return "送付した勧奨通知に職権による資格喪失の記載がないため、職権喪失は提案できません。"
-    if first.deadline is None or first.deadline < deadline_for(first.sent_on, second=False):
+    # The law asks for a date at least one month after sending (DOMAIN §3); the open-day rule only
+    # ever moves a deadline later, so the legal minimum is the test here.
+    if first.deadline is None or first.deadline < add_months(first.sent_on, 1):
         return "勧奨通知の回答期限が送付から1か月以上ではないため、職権喪失は提案できません。"
     if not all(letter.ex_officio_notice for letter in sent if letter.second):
         return "再勧奨の通知に職権による資格喪失の記載がありません。"
