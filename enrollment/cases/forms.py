@@ -5,6 +5,7 @@ enrollment.cases.services."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Self
 
 from django import forms
 from django.utils import timezone
@@ -36,6 +37,8 @@ class CaseActionForm(forms.Form):
         rows = []
         for name, field in self.fields.items():
             value = self.cleaned_data.get(name)
+            if isinstance(field, forms.BooleanField):
+                continue  # a confirmation tick, not a value to restate
             if isinstance(field, forms.ChoiceField):
                 value = dict(field.choices).get(value, value)
             elif isinstance(value, date):
@@ -47,7 +50,7 @@ class CaseActionForm(forms.Form):
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in self.cleaned_data.items()}
 
     @classmethod
-    def from_session(cls, data: dict) -> CaseActionForm:
+    def from_session(cls, data: dict) -> Self:
         form = cls(data)
         form.is_valid()
         return form

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.cases.forms import CaseActionForm
 from enrollment.models import SendMethod
 from enrollment.notices.documents import MAX_BYTES, document_check
 
@@ -163,31 +164,9 @@ FactFormSet = formset_factory(FactForm, formset=BaseFactFormSet, extra=0, max_nu
 # Actions -----------------------------------------------------------------------------------------
 
 
-class NoticeActionForm(forms.Form):
-    """An action's input. `summary()` is what the confirm page lists; `to_session()` and
-    `from_session()` carry the checked input from the form to the confirm page."""
-
-    def summary(self) -> list[tuple[str, str]]:
-        rows = []
-        for name, field in self.fields.items():
-            value = self.cleaned_data.get(name)
-            if isinstance(field, forms.BooleanField):
-                continue
-            if isinstance(field, forms.ChoiceField):
-                value = dict(field.choices).get(value, value)
-            elif isinstance(value, date):
-                value = f"{value:%Y-%m-%d}"
-            rows.append((str(field.label), str(value) if value not in (None, "") else "（なし）"))
-        return rows
-
-    def to_session(self) -> dict:
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in self.cleaned_data.items()}
-
-    @classmethod
-    def from_session(cls, data: dict) -> NoticeActionForm:
-        form = cls(data)
-        form.is_valid()
-        return form
+class NoticeActionForm(CaseActionForm):
+    """An action's input, carried from the form to the confirm page as a case action's is
+    (`summary()`, `to_session()`, `from_session()`)."""
 
 
 class NoInputForm(NoticeActionForm):
