@@ -289,6 +289,7 @@ def batch_overlap(batch, *, rows: int) -> dict | None:
     if not earlier or not rows:
         return None
     table = IsaRecord._meta.db_table
+    placeholders = ",".join(["%s"] * len(earlier))  # one per earlier batch: a handful (SQLite has no ANY)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -299,12 +300,12 @@ def batch_overlap(batch, *, rows: int) -> dict | None:
                AND e.address = n.address AND e.sex = n.sex AND e.annex = n.annex
                AND e.birth_date IS NOT DISTINCT FROM n.birth_date
                AND e.event_date IS NOT DISTINCT FROM n.event_date
-             WHERE n.municipality_id = %s AND n.batch_id = %s AND e.batch_id = ANY(%s)
+             WHERE n.municipality_id = %s AND n.batch_id = %s AND e.batch_id IN ({placeholders})
              GROUP BY e.batch_id
              ORDER BY 2 DESC, 1 DESC
              LIMIT 1
-            """,  # noqa: S608 - the table name comes from the model
-            [batch.municipality_id, batch.pk, earlier],
+            """,  # noqa: S608 - the table name comes from the model, the placeholders are ours
+            [batch.municipality_id, batch.pk, *earlier],
         )
         found = cursor.fetchone()
     if found is None or found[1] < rows * OVERLAP_SHARE:
