@@ -148,7 +148,7 @@ def purge_expired(
             deleted=dict(sorted(deleted.items())),
             batches=plan.batches,
         )
-        transaction.on_commit(lambda: _delete_files(storage, files))
+        transaction.on_commit(lambda: delete_stored_files(storage, files))
     logger.info(
         "retention purge for %s: %s batches before %s, %s rows deleted",
         municipality.lg_code,
@@ -159,12 +159,14 @@ def purge_expired(
     return purge
 
 
-def _delete_files(storage, names: list[str]) -> None:
+def delete_stored_files(storage, names: list[str]) -> None:
+    """Delete stored files after the rows naming them are gone (call it on commit); a file that
+    cannot be deleted is logged, never raised: the rows are already gone."""
     for name in names:
         try:
             storage.delete(name)
         except OSError:
-            logger.warning("retention purge: stored file %s could not be deleted", name)
+            logger.warning("stored file %s could not be deleted", name)
 
 
 def purge_expired_all(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from enrollment.models import ImmigrationNotice, NoticeDocument, NoticeSettings, NoticeState
 from nhi_portal.changelog import log_change
 from nhi_portal.models import ChangeAction, Municipality, RetentionPurge
-from nhi_portal.retention import retention_cutoff
+from nhi_portal.retention import delete_stored_files, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def purge_expired_notices(
             deleted=dict(sorted(deleted.items())),
             batches=described,
         )
-        transaction.on_commit(lambda: _delete_files(storage, files))
+        transaction.on_commit(lambda: delete_stored_files(storage, files))
     logger.info(
         "retention purge for %s: %s immigration notices closed before %s",
         municipality.lg_code,
@@ -97,11 +97,3 @@ def purge_expired_notices(
         cutoff,
     )
     return purge
-
-
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("retention purge: stored file %s could not be deleted", name)

@@ -34,6 +34,7 @@ from enrollment.notices.documents import MAX_PER_NOTICE, CheckedDocument
 from nhi_portal.audit import sha256_of
 from nhi_portal.changelog import log_change
 from nhi_portal.models import ChangeAction
+from nhi_portal.retention import delete_stored_files
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +246,7 @@ def notice_update(
     storage = NoticeDocument._meta.get_field("file").storage
     for document in removed:
         document.delete()
-    transaction.on_commit(lambda: _delete_files(storage, files))
+    transaction.on_commit(lambda: delete_stored_files(storage, files))
     notice.employment, notice.schooling = data.employment.strip(), data.schooling.strip()
     notice.summary = data.summary.strip()
     notice.updated_at = timezone.now()
@@ -259,14 +260,6 @@ def notice_update(
         changes={"documents_removed": ("", len(removed)), "documents_added": ("", len(documents))},
     )  # fmt: skip
     return notice
-
-
-def _delete_files(storage, names: list[str]) -> None:
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("notice document %s could not be deleted", name)
 
 
 # Asking for approval, approving, rejecting, withdrawing ---------------------------------------------
