@@ -136,6 +136,11 @@ class User(AbstractUser):
     # everywhere", nhi_portal.security.sessions.sign_out_everywhere).
     session_generation = models.PositiveIntegerField(_("セッション世代"), default=0, editable=False)
 
+    @property
+    def staff_name(self) -> str:
+        """The member of staff as a paper names them: the full name, the login name only without one."""
+        return self.get_full_name() or self.get_username()
+
     class Meta:
         verbose_name = _("職員")
         verbose_name_plural = _("職員")

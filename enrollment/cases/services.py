@@ -406,7 +406,7 @@ EXPORT_HEADER = [
 
 def staff_name(user) -> str:
     """A member of staff as a paper names them: the full name, the login name only without one."""
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return user.staff_name if user is not None else ""
 
 
 @transaction.atomic

@@ -58,7 +58,7 @@ def earlier_not_resident(decisions: Iterable[MatchDecision]) -> dict[int, Earlie
                 decision_id=old.pk,
                 isa_record_id=old.isa_record_id,
                 data_month=old.batch.data_month if old.batch_id else None,
-                decided_by=(user.get_full_name() or user.get_username()) if user else "",
+                decided_by=user.staff_name if user else "",
                 decided_at=old.resolved_at,
                 note=old.note,
             )
