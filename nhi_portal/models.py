@@ -136,6 +136,10 @@ class User(AbstractUser):
     # everywhere", nhi_portal.security.sessions.sign_out_everywhere).
     session_generation = models.PositiveIntegerField(_("セッション世代"), default=0, editable=False)
 
+    def get_full_name(self) -> str:
+        """Family name first, as a Japanese office writes it (Django's default puts it last)."""
+        return " ".join(part for part in (self.last_name.strip(), self.first_name.strip()) if part)
+
     @property
     def staff_name(self) -> str:
         """The member of staff as a paper names them: the full name, the login name only without one."""

@@ -485,7 +485,7 @@ def _match_entry(event: MatchEvent, resident_id: int) -> TimelineEntry:
         category_label="突合",
         tone="neutral",
         title=f"{event.get_action_display()}（ISA記録 #{event.decision.isa_record_id}）",
-        details=[*details, f"担当：{event.actor.username}" if event.actor_id else "担当：自動処理"],
+        details=[*details, f"担当：{event.actor.staff_name}" if event.actor_id else "担当：自動処理"],
         link_name="isa-record",
         link_arg=event.decision.isa_record_id,
     )
@@ -501,7 +501,7 @@ def _case_entry(event: CaseEvent, case: ReminderCase) -> TimelineEntry:
         details.append(f"回答：{Response(case.response).label}")
     if event.note:
         details.append(f"メモ：{event.note}")
-    details.append(f"担当：{event.actor.username}" if event.actor_id else "担当：自動処理")
+    details.append(f"担当：{event.actor.staff_name}" if event.actor_id else "担当：自動処理")
     return TimelineEntry(
         at=event.at,
         day_only=False,

@@ -353,6 +353,8 @@ def person_with_history(municipality, clerk):
 
 
 def test_the_person_page_shows_one_timeline_of_everything(municipality, clerk):
+    clerk.last_name, clerk.first_name = "窓口", "花子"
+    clerk.save(update_fields=["last_name", "first_name"])
     person, head, member, case = person_with_history(municipality, clerk)
     client = signed_in(clerk)
     page = client.get(reverse("person-detail", args=[person.pk])).content.decode()
@@ -377,6 +379,8 @@ def test_the_person_page_shows_one_timeline_of_everything(municipality, clerk):
         "を送付",
     ):
         assert text in page, text
+    # staff are named as on paper (User.staff_name), never by their login name
+    assert "担当：窓口 花子" in page and f"担当：{clerk.username}" not in page
     assert reverse("person-detail", args=[head.pk]) in page  # the household box
     assert reverse("person-detail", args=[member.pk]) in page
     assert reverse("case-detail", args=[case.pk]) in page
