@@ -43,10 +43,10 @@ class EnrollmentConfig(AppConfig):
 
         # Notices to the immigration bureau: their settings in the admin site, their retention purge.
         from enrollment.notices import admin as _notices_admin  # noqa: F401
-        from enrollment.notices.retention import purge_expired_notices
+        from enrollment.notices.retention import plan_expired_notices, purge_expired_notices
         from nhi_portal.retention import register_purge
 
-        register_purge("immigration_notices", purge_expired_notices)
+        register_purge("immigration_notices", purge_expired_notices, plan=plan_expired_notices)
 
         from enrollment.audit_lookup import person_ids
         from nhi_portal.auditing.people import register_person_lookup

@@ -37,10 +37,29 @@ PURGED_KINDS = (ImportKind.ISA, ImportKind.PENSION_CAT2_LOST, ImportKind.PENSION
 # Purges of the apps above (the shared base does not import them), each like `purge_expired`:
 # (municipality=, today=, trigger=, user=) → RetentionPurge | None. Registered in AppConfig.ready.
 _OTHER_PURGES: dict[str, Callable[..., RetentionPurge | None]] = {}
+# …and what each would delete now, for --dry-run: (municipality=, today=) → OtherPlan.
+_OTHER_PLANS: dict[str, Callable[..., OtherPlan]] = {}
 
 
-def register_purge(name: str, fn: Callable[..., RetentionPurge | None]) -> None:
+@dataclass(frozen=True)
+class OtherPlan:
+    label: str  # what is purged, in Japanese (「入管への通知」)
+    cutoff: date
+    years: int
+    counts: dict[str, int]  # Japanese noun → how many (「通知」: 3, 「添付書類」: 5)
+
+
+def register_purge(
+    name: str, fn: Callable[..., RetentionPurge | None], plan: Callable[..., OtherPlan] | None = None
+) -> None:
     _OTHER_PURGES[name] = fn
+    if plan is not None:
+        _OTHER_PLANS[name] = plan
+
+
+def registered_plans(*, municipality: Municipality, today: date | None = None) -> list[OtherPlan]:
+    """What every registered purge would delete now (nothing is deleted)."""
+    return [plan(municipality=municipality, today=today) for plan in _OTHER_PLANS.values()]
 
 
 def purge_registered(

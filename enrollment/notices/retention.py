@@ -20,7 +20,7 @@ from django.utils import timezone
 from enrollment.models import ImmigrationNotice, NoticeDocument, NoticeSettings, NoticeState
 from nhi_portal.changelog import log_change
 from nhi_portal.models import ChangeAction, Municipality, RetentionPurge
-from nhi_portal.retention import delete_stored_files, retention_cutoff
+from nhi_portal.retention import OtherPlan, delete_stored_files, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,20 @@ def expired_notices(*, municipality: Municipality, cutoff: date):
     return ImmigrationNotice.objects.for_municipality(municipality.pk).filter(
         Q(state=NoticeState.SENT, sent_on__lt=cutoff)
         | Q(state__in=[NoticeState.REJECTED, NoticeState.WITHDRAWN], closed_at__lt=closed_before)
+    )
+
+
+def plan_expired_notices(*, municipality: Municipality, today: date | None = None) -> OtherPlan:
+    """What `purge_expired_notices` would delete now (for `purge_expired --dry-run`)."""
+    years = retention_years_for(municipality)
+    cutoff = retention_cutoff(today, years)
+    notices = expired_notices(municipality=municipality, cutoff=cutoff)
+    documents = NoticeDocument.objects.filter(notice__in=notices)
+    return OtherPlan(
+        label="入管への通知",
+        cutoff=cutoff,
+        years=years,
+        counts={"通知": notices.count(), "添付書類": documents.count()},
     )
 
 

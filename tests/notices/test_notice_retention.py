@@ -98,6 +98,10 @@ def test_closed_notices_past_the_municipality_retention_go_and_only_counts_remai
 def test_the_command_purges_notices_too(notice_settings, municipality, clerk, supervisor):
     closed_notice(notice_settings, a_person(municipality, "55500000201"), clerk, supervisor,
                   state=NoticeState.SENT, on=date(2020, 6, 1))  # fmt: skip
+    dry = StringIO()
+    call_command("purge_expired", "--dry-run", today=TODAY, stdout=dry)
+    assert "入管への通知（保存5年" in dry.getvalue() and "通知 1件、添付書類 1件" in dry.getvalue()
+    assert ImmigrationNotice.objects.count() == 1  # a dry run deletes nothing
     out = StringIO()
     call_command("purge_expired", today=TODAY, stdout=out)
     assert "immigration_notice: notices 1件、documents 1件" in out.getvalue()

@@ -40,6 +40,12 @@ class Command(BaseCommand):
                 )
                 for kind, n in plan.counts.items():
                     self.stdout.write(f"  {kind}: 取込 {n['batches']}件、{n['rows']:,}行")
+                for other in retention.registered_plans(municipality=municipality, today=opts["today"]):
+                    counts = "、".join(f"{noun} {n}件" for noun, n in other.counts.items())
+                    self.stdout.write(
+                        f"{municipality}: {other.label}（保存{other.years}年、{other.cutoff:%Y-%m} より前に完了）"
+                        f" {counts}"
+                    )
                 continue
             for other in retention.purge_registered(
                 municipality=municipality, today=opts["today"], trigger="command"
