@@ -18,7 +18,41 @@ from tests.factories import MunicipalityFactory, UserFactory
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--serial-tests",
+        choices=("include", "exclude", "only"),
+        default=None,
+        help="tests marked `serial` (they restart PostgreSQL or Redis): run them with the others "
+        "(the default without -n), leave them out (the default with -n) or run only them",
+    )
+
+
+def _distributed(config) -> bool:
+    """Running in a pytest-xdist worker (`-n N`, N ≥ 1)."""
+    return hasattr(config, "workerinput")
+
+
+def _select_serial(config, items) -> None:
+    """Tests marked `serial` restart the shared PostgreSQL and Redis: beside other tests (another
+    xdist worker's) they would break them, so a parallel run leaves them out and `make test` runs
+    them alone afterwards (`--serial-tests=only`)."""
+    choice = config.getoption("serial_tests") or ("exclude" if _distributed(config) else "include")
+    if choice == "include":
+        return
+    if choice == "only" and _distributed(config):
+        raise pytest.UsageError("--serial-tests=only runs tests that must run alone: drop -n")
+    wanted = choice == "only"
+    keep, drop = [], []
+    for item in items:
+        (keep if (item.get_closest_marker("serial") is not None) == wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_modifyitems(config, items):
+    _select_serial(config, items)
     if settings.USING_POSTGRES:
         return
     if ON_CI:
@@ -27,6 +61,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_worker_redis(request):
+    """An xdist worker's own Redis database (nhi_portal.settings.test) starts empty: no task
+    message or cache entry left by an earlier run (whose ids its new test database reuses)."""
+    if not _distributed(request.config):
+        return
+    urls = {settings.CACHES["default"].get("LOCATION", ""), settings.CELERY_BROKER_URL}
+    for url in sorted(u for u in urls if u.startswith("redis")):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture
