@@ -63,6 +63,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Folders whose modules share an expensive session fixture: with `--dist loadscope` (make test)
+# each goes to one worker as a whole, so that the fixture is built once, not once per worker.
+# tests/letters: `sample_pdfs`, every sample letter in every language rendered (35 PDFs).
+ONE_WORKER_FOLDERS = ("tests/letters/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndSharedFolders(LoadScopeScheduling):
+        """A module's tests on one worker (its module fixtures built once), and the modules of
+        a folder in ONE_WORKER_FOLDERS together."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in ONE_WORKER_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return ModulesAndSharedFolders(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_worker_redis(request):
     """An xdist worker's own Redis database (nhi_portal.settings.test) starts empty: no task
