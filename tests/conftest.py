@@ -33,11 +33,34 @@ def _distributed(config) -> bool:
     return hasattr(config, "workerinput")
 
 
+# Where the tests marked `serial` are (checked below): `--serial-tests=only` collects nothing
+# else, so the serial step of `make test` does not import the whole suite a second time.
+SERIAL_FOLDERS = ("tests/faults",)
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("serial_tests") != "only":
+        return None
+    try:
+        path = collection_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return None
+    wanted = any(
+        path == folder or path.startswith(folder + "/") or folder.startswith(path + "/")
+        for folder in SERIAL_FOLDERS
+    )
+    return None if wanted else True
+
+
 def _select_serial(config, items) -> None:
     """Tests marked `serial` restart the shared PostgreSQL and Redis: beside other tests (another
     xdist worker's) they would break them, so a parallel run leaves them out and `make test` runs
     them alone afterwards (`--serial-tests=only`)."""
     choice = config.getoption("serial_tests") or ("exclude" if _distributed(config) else "include")
+    inside = tuple(f"{folder}/" for folder in SERIAL_FOLDERS)
+    for item in items:
+        if item.get_closest_marker("serial") and not item.nodeid.startswith(inside):
+            raise pytest.UsageError(f"{item.nodeid} is marked serial: add its folder to SERIAL_FOLDERS")
     if choice == "include":
         return
     if choice == "only" and _distributed(config):
