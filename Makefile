@@ -5,9 +5,9 @@ PY := .venv/bin/python
 DEMO_RESIDENTS ?= 5000
 # The suite runs in parallel, one pytest-xdist worker per core (at most 8): each worker has its own
 # test database, Redis database and folders (nhi_portal/settings/test.py). The tests that restart
-# PostgreSQL and Redis (marker `serial`: tests/faults) run alone after it. A module's tests stay on
-# one worker (--dist loadscope), so its module fixtures are built once. TEST_WORKERS=0 runs
-# everything in one process.
+# PostgreSQL and Redis (marker `serial`: tests/faults) run alone after it. The letter tests go to
+# one worker together (--dist loadgroup, see tests/conftest.py). TEST_WORKERS=0 runs everything in
+# one process.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n > 8 ? 8 : n )))
 
 .PHONY: demo test setup setup-test lint bench
@@ -38,5 +38,5 @@ lint:
 
 # pytest's status 5 (no test selected) is no failure: PYTEST_ARGS may select tests of one part only.
 test: setup-test lint
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --serial-tests=exclude $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --serial-tests=exclude $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	@$(PY) -m pytest --serial-tests=only $(PYTEST_ARGS) || [ $$? -eq 5 ]

@@ -86,21 +86,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-# Folders whose modules share an expensive session fixture: with `--dist loadscope` (make test)
-# each goes to one worker as a whole, so that the fixture is built once, not once per worker.
+# Folders whose modules share an expensive session fixture: with `--dist loadgroup` (make test)
+# each is one group, run by one worker, so that the fixture is built once, not once per worker;
+# every other test is spread on its own, as with `--dist load`. (In each worker the tests keep
+# pytest-django's order: transactional tests, which empty the tables, after the others.)
 # tests/letters: `sample_pdfs`, every sample letter in every language rendered (35 PDFs).
 ONE_WORKER_FOLDERS = ("tests/letters/",)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    if config.getvalue("dist") != "loadscope":
+    if config.getvalue("dist") != "loadgroup":
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    from xdist.scheduler import LoadGroupScheduling
 
-    class ModulesAndSharedFolders(LoadScopeScheduling):
-        """A module's tests on one worker (its module fixtures built once), and the modules of
-        a folder in ONE_WORKER_FOLDERS together."""
+    class GroupsAndSharedFolders(LoadGroupScheduling):
+        """xdist_group groups, and each folder of ONE_WORKER_FOLDERS as a group of its own."""
 
         def _split_scope(self, nodeid: str) -> str:
             for folder in ONE_WORKER_FOLDERS:
@@ -108,7 +109,7 @@ def pytest_xdist_make_scheduler(config, log):
                     return folder
             return super()._split_scope(nodeid)
 
-    return ModulesAndSharedFolders(config, log)
+    return GroupsAndSharedFolders(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
