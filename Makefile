@@ -3,6 +3,12 @@
 #   make test   set up (including test tools) and run the whole test suite
 PY := .venv/bin/python
 DEMO_RESIDENTS ?= 5000
+# The suite runs in parallel, one pytest-xdist worker per core (at most 8): each worker has its own
+# test database, Redis database and folders (nhi_portal/settings/test.py). The tests that restart
+# PostgreSQL and Redis (marker `serial`: tests/faults) run alone after it. The letter tests go to
+# one worker together (--dist loadgroup, see tests/conftest.py). TEST_WORKERS=0 runs everything in
+# one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n > 8 ? 8 : n )))
 
 .PHONY: demo test setup setup-test lint bench
 
@@ -30,5 +36,7 @@ lint:
 	@# Layering: the apps depend one way, the pure modules import no Django (pyproject.toml).
 	@.venv/bin/lint-imports --no-cache
 
+# pytest's status 5 (no test selected) is no failure: PYTEST_ARGS may select tests of one part only.
 test: setup-test lint
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --serial-tests=exclude $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@$(PY) -m pytest --serial-tests=only $(PYTEST_ARGS) || [ $$? -eq 5 ]

@@ -18,7 +18,64 @@ from tests.factories import MunicipalityFactory, UserFactory
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--serial-tests",
+        choices=("include", "exclude", "only"),
+        default=None,
+        help="tests marked `serial` (they restart PostgreSQL or Redis): run them with the others "
+        "(the default without -n), leave them out (the default with -n) or run only them",
+    )
+
+
+def _distributed(config) -> bool:
+    """Running in a pytest-xdist worker (`-n N`, N ≥ 1)."""
+    return hasattr(config, "workerinput")
+
+
+# Where the tests marked `serial` are (checked below): `--serial-tests=only` collects nothing
+# else, so the serial step of `make test` does not import the whole suite a second time.
+SERIAL_FOLDERS = ("tests/faults",)
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("serial_tests") != "only":
+        return None
+    try:
+        path = collection_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return None
+    wanted = any(
+        path == folder or path.startswith(folder + "/") or folder.startswith(path + "/")
+        for folder in SERIAL_FOLDERS
+    )
+    return None if wanted else True
+
+
+def _select_serial(config, items) -> None:
+    """Tests marked `serial` restart the shared PostgreSQL and Redis: beside other tests (another
+    xdist worker's) they would break them, so a parallel run leaves them out and `make test` runs
+    them alone afterwards (`--serial-tests=only`)."""
+    choice = config.getoption("serial_tests") or ("exclude" if _distributed(config) else "include")
+    inside = tuple(f"{folder}/" for folder in SERIAL_FOLDERS)
+    for item in items:
+        if item.get_closest_marker("serial") and not item.nodeid.startswith(inside):
+            raise pytest.UsageError(f"{item.nodeid} is marked serial: add its folder to SERIAL_FOLDERS")
+    if choice == "include":
+        return
+    if choice == "only" and _distributed(config):
+        raise pytest.UsageError("--serial-tests=only runs tests that must run alone: drop -n")
+    wanted = choice == "only"
+    keep, drop = [], []
+    for item in items:
+        (keep if (item.get_closest_marker("serial") is not None) == wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_modifyitems(config, items):
+    _select_serial(config, items)
     if settings.USING_POSTGRES:
         return
     if ON_CI:
@@ -27,6 +84,45 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# Folders whose modules share an expensive session fixture: with `--dist loadgroup` (make test)
+# each is one group, run by one worker, so that the fixture is built once, not once per worker;
+# every other test is spread on its own, as with `--dist load`. (In each worker the tests keep
+# pytest-django's order: transactional tests, which empty the tables, after the others.)
+# tests/letters: `sample_pdfs`, every sample letter in every language rendered (35 PDFs).
+ONE_WORKER_FOLDERS = ("tests/letters/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class GroupsAndSharedFolders(LoadGroupScheduling):
+        """xdist_group groups, and each folder of ONE_WORKER_FOLDERS as a group of its own."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in ONE_WORKER_FOLDERS:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+    return GroupsAndSharedFolders(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_worker_redis(request):
+    """An xdist worker's own Redis database (nhi_portal.settings.test) starts empty: no task
+    message or cache entry left by an earlier run (whose ids its new test database reuses)."""
+    if not _distributed(request.config):
+        return
+    urls = {settings.CACHES["default"].get("LOCATION", ""), settings.CELERY_BROKER_URL}
+    for url in sorted(u for u in urls if u.startswith("redis")):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ from nhi_portal.services import municipality_for_code
 from tests.conftest import ON_CI, ensure_roles
 
 pytestmark = [
+    pytest.mark.serial,  # restarts PostgreSQL and Redis: alone, after the parallel run (make test)
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.slow,

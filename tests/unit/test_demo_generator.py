@@ -103,6 +103,14 @@ def demo(tmp_path_factory) -> tuple[Path, object, float]:
 
 
 @pytest.fixture(scope="module")
+def demo40k(tmp_path_factory) -> Path:
+    """A 40,000-resident data set, where every namesake pattern of issue 12 occurs (read only)."""
+    out = tmp_path_factory.mktemp("demo40k")
+    generate(out, residents=40_000, seed=5)
+    return out
+
+
+@pytest.fixture(scope="module")
 def residents(demo) -> dict[str, dict[str, str]]:
     rows = _read_utf8(demo[0] / "residents.csv")
     return {row["resident_code"]: row for row in rows}
@@ -340,12 +348,11 @@ def test_labels_describe_the_cells_exactly(demo, residents, truth):
     assert min(checked.values()) > 250
 
 
-def test_ambiguous_records_have_a_same_name_twin(tmp_path):
+def test_ambiguous_records_have_a_same_name_twin(demo40k):
     """Ambiguous: another resident with the same name, birth date and sex at the same address (or
     a chance namesake). A match has no such resident, or one made at another address, which the
     ISA address tells apart (the record's own address is then the person's, never moved)."""
-    generate(tmp_path, residents=40_000, seed=5)
-    residents = _read_utf8(tmp_path / "residents.csv")
+    residents = _read_utf8(demo40k / "residents.csv")
     by_key = Counter(
         (name_key(r["name_alpha"]), r["birth_date"], r["sex"]) for r in residents if r["name_alpha"]
     )
@@ -355,7 +362,7 @@ def test_ambiguous_records_have_a_same_name_twin(tmp_path):
         if r["name_alpha"]:
             key = code_key[r["resident_code"]] = (name_key(r["name_alpha"]), r["birth_date"], r["sex"])
             addresses.setdefault(key, []).append(r["address"])
-    truth = _read_utf8(tmp_path / "truth.csv")
+    truth = _read_utf8(demo40k / "truth.csv")
     ambiguous = [t for t in truth if t["expected"] == "ambiguous"]
     assert ambiguous
     for t in ambiguous:
@@ -407,22 +414,21 @@ def test_not_in_register_records_match_no_resident(demo, residents, truth):
     assert namesakes >= 1
 
 
-def test_each_namesake_pattern_of_issue_12_is_made_with_its_truth(tmp_path):
+def test_each_namesake_pattern_of_issue_12_is_made_with_its_truth(demo40k):
     """Other-address and opposite-sex namesakes and near-identical names (AN/ANH, HOA/HOAI) with
     the same birth date are decidable ("match"), doppelgangers at the same address are not, and
     records about people registered elsewhere carry another municipality's code."""
-    generate(tmp_path, residents=40_000, seed=5)
-    residents = {r["resident_code"]: r for r in _read_utf8(tmp_path / "residents.csv")}
+    residents = {r["resident_code"]: r for r in _read_utf8(demo40k / "residents.csv")}
     by_dob: dict[str, list[dict]] = {}
     for r in residents.values():
         if r["name_alpha"]:
             by_dob.setdefault(r["birth_date"], []).append(r)
-    truth = _read_utf8(tmp_path / "truth.csv")
+    truth = _read_utf8(demo40k / "truth.csv")
     seen: Counter = Counter()
     for t in truth:
         labels = set(t["differences"].split(";"))
         if "registered_elsewhere" in labels:
-            row = _read_isa(tmp_path / t["source_file"])[int(t["row_number"])]
+            row = _read_isa(demo40k / t["source_file"])[int(t["row_number"])]
             assert t["expected"] == "not_in_register" and row[1][:5] != "13210", row
             seen["registered_elsewhere"] += 1
         if not t["resident_code"]:
