@@ -29,6 +29,7 @@ from .context import (
     variant_of,
 )
 from .languages import LANGUAGES, format_date
+from .overlay import draw_overlays, overlay_pages
 from .pdf import Body, Composer, RenderJob, render_job, render_jobs
 
 
@@ -113,9 +114,11 @@ def _check(letters: Sequence[LetterContent]) -> None:
             raise LetterError(letter.letter_number, problems)
 
 
-def default_workers(letter_count: int, layout: LayoutConfig) -> int:
-    """Worker processes for a batch: one per core (up to 4) once there are several chunks."""
-    if letter_count <= layout.chunk_size:
+def default_workers(jobs: int) -> int:
+    """Worker processes for a batch: one per core (up to 4) when there are several WeasyPrint
+    jobs (groups of bodies to lay out, overlay chunks that could not be drawn directly); a single
+    job is done in this process, as starting a worker (imports, fonts) costs about a second."""
+    if jobs <= 1:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -150,12 +153,16 @@ def render_letters(
     chunk = max(1, layout.chunk_size)
     starts = range(0, len(letters), chunk)
     overlays = [[overlay_context(lt, layout, sender) for lt in letters[i : i + chunk]] for i in starts]
+    # Overlays are drawn directly (overlay.py), in this process as the batch is composed; a chunk
+    # with a letter that cannot be drawn that way is laid out by WeasyPrint in a worker job.
+    g = geometry(layout)
+    drawn = [overlay_pages(chunk_overlays, layout, g) for chunk_overlays in overlays]
 
     # Bodies in groups, so that worker processes share them when a batch has many variants.
     groups = [missing[i : i + _BODIES_PER_JOB] for i in range(0, len(missing), _BODIES_PER_JOB)]
     jobs = [_job(layout, bodies=_body_contexts(group, sender, overrides)) for group in groups]
-    jobs += [_job(layout, overlays=chunk_overlays) for chunk_overlays in overlays]
-    results = render_jobs(jobs, default_workers(len(letters), layout) if workers is None else workers)
+    jobs += [_job(layout, overlays=o) for o, pages in zip(overlays, drawn, strict=True) if pages is None]
+    results = render_jobs(jobs, default_workers(len(jobs)) if workers is None else workers)
     for group in groups:
         rendered = next(results)
         for variant, body in _bodies_from(rendered, group).items():
@@ -169,13 +176,15 @@ def render_letters(
 
     composer = Composer(title=_title(letters, cover), duplex=layout.duplex)
     _add_cover(composer, letters, cover, sender, layout, {v: body for v, (_, body) in bodies.items()})
-    for rendered, start in zip(results, starts, strict=True):  # composed while workers go on
-        overlay_source = composer.source(rendered.pdf)
+    for pages, start in zip(drawn, starts, strict=True):  # composed while workers go on
         chunk_letters = []
         for letter in letters[start : start + chunk]:
             pdf, body = bodies[variant_of(letter)]
             chunk_letters.append((composer.source(pdf), body))
-        composer.add_letters(overlay_source, chunk_letters)
+        if pages is None:
+            composer.add_letters(composer.source(next(results).pdf), chunk_letters)
+        else:
+            composer.add_drawn_letters(draw_overlays(pages), chunk_letters)
     return composer.write()
 
 
