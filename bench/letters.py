@@ -31,6 +31,7 @@ import random
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -148,9 +149,13 @@ def child(count: int, sample: int, previews: int) -> dict:
     from enrollment.letters.context import variant_of
     from enrollment.letters.render import _BODY_CACHE, sheet_shape
     from enrollment.models import Letter
+    from nhi_portal.scoping import municipality_scope
     from nhi_portal.services import municipality_for_code
 
     municipality = municipality_for_code(LG_CODE, create=True)
+    # Every query as the letters page and its print worker make them: inside the municipality.
+    scope = ExitStack()
+    scope.enter_context(municipality_scope(municipality.pk))
     municipality.address, municipality.postal_code = "東京都小金井市本町六丁目6番3号", "1848504"
     municipality.phone, municipality.mayor_title = "042-387-9999", "小金井市長"
     municipality.office_name_latin = "Koganei City Hall, Insurance and Pension Division"
@@ -209,6 +214,7 @@ def child(count: int, sample: int, previews: int) -> dict:
         for content in fresh_variants:
             render_letter(content, page_layout, sender)
 
+    scope.close()
     return {
         "letters": sum(b.letter_count for b in batches),
         "pages": sum(b.page_count for b in batches),
