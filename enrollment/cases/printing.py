@@ -38,6 +38,7 @@ from enrollment.letters import (
     LetterKind,
     check_letter,
     render_letters,
+    warm_bodies,
 )
 from enrollment.models import (
     CaseEvent,
@@ -88,6 +89,22 @@ def _queued(municipality_id: int, kind: str, second: bool) -> QuerySet[Letter]:
 
 
 # Writes ---------------------------------------------------------------------------------------
+
+
+def letter_bodies_warm(*, municipality) -> int:
+    """Lay out today's bodies of the letters waiting to be printed (queued or held), as a preview
+    shows them today, into the shared store: a clerk's first preview of any of them then only
+    draws its overlay. Run by the letters worker after midnight and after the nightly batch has
+    queued letters. Returns how many bodies were laid out (0 when all were there)."""
+    letters = (
+        Letter.objects.for_municipality(municipality.pk)
+        .filter(status__in=(LetterStatus.QUEUED, LetterStatus.HELD))
+        .select_related("case__resident")
+    )
+    contents = [letter_content(letter) for letter in letters.iterator(chunk_size=2000)]
+    if not contents:
+        return 0
+    return warm_bodies(contents, layout(), sender_for(municipality))
 
 
 @transaction.atomic

@@ -173,8 +173,13 @@ def overlay_lines(o: dict, g: dict, layout: LayoutConfig) -> list[list[Line]]:
         pages.append(
             [
                 Line(o["letter_number"], g["form_slot_left"], g["form_number_top"], 11, g["subject_slot"]),
-                Line(_collapse(o["form_name"]), g["form_slot_left"], g["form_name_top"],
-                     o["form_name_pt"], g["subject_slot"]),  # fmt: skip
+                Line(
+                    _collapse(o["form_name"]),
+                    g["form_slot_left"],
+                    g["form_name_top"],
+                    o["form_name_pt"],
+                    g["subject_slot"],
+                ),
             ]
         )
     return pages
@@ -215,8 +220,8 @@ def _shown(text: str) -> ShownText:
     per_mille = 1000 / font.upem
     items: list[str] = []
     entries = []
-    for gid, advance, dx, text_of, dy in zip(
-        glyphs.gids, glyphs.advances, glyphs.x_offsets, glyphs.texts, glyphs.y_offsets, strict=True
+    for gid, advance, dx, text_of in zip(
+        glyphs.gids, glyphs.advances, glyphs.x_offsets, glyphs.texts, strict=True
     ):
         nominal = font.advance(gid)
         entries.append((gid, nominal, text_of))

@@ -323,7 +323,9 @@ class Composer:
         needed = sum(body.overlay_pages for _, body in letters)
         if needed > len(overlays.pages):
             raise RuntimeError(f"{len(overlays.pages)} overlay pages for {needed}")
-        self._letters(letters, lambda index, source, body_index: self._stamped(overlays, index, source, body_index))
+        self._letters(
+            letters, lambda index, source, body_index: self._stamped(overlays, index, source, body_index)
+        )
 
     def add_drawn_letters(self, drawn: DrawnOverlays, letters: Sequence[tuple[object, Body]]) -> None:
         """As `add_letters`, with overlay pages drawn by overlay.py (one font subset for all)."""

@@ -17,6 +17,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 
 from .address import max_address_lines, normalize_postal_code
+from .bodystore import BodyStore, body_store
 from .content import LayoutConfig, LetterContent, LetterKind, Sender, content_problems
 from .context import (
     Catalogues,
@@ -108,6 +109,55 @@ _BODY_CACHE_SIZE = 512
 _BODIES_PER_JOB = 8
 
 
+def _not_cached(variants: Sequence[Variant], setting: tuple, store: BodyStore | None) -> list[Variant]:
+    """The variants whose body neither this process nor (when set) the shared store holds."""
+    missing = [v for v in variants if (v, *setting) not in _BODY_CACHE]
+    if missing and store is not None:
+        for variant, entry in store.load(missing, setting).items():
+            _BODY_CACHE[(variant, *setting)] = entry
+        missing = [v for v in missing if (v, *setting) not in _BODY_CACHE]
+    return missing
+
+
+def _keep(rendered, group: Sequence[Variant], setting: tuple, store: BodyStore | None) -> None:
+    bodies = _bodies_from(rendered, group)
+    for variant, body in bodies.items():
+        _BODY_CACHE[(variant, *setting)] = (rendered.pdf, body)
+    if store is not None:
+        store.save(rendered.pdf, bodies, setting)
+
+
+def warm_bodies(
+    letters: Sequence[LetterContent],
+    layout: LayoutConfig,
+    sender: Sender,
+    *,
+    overrides: Overrides | None = None,
+    workers: int | None = None,
+) -> int:
+    """Lay out, ahead of any preview or batch, the bodies of these letters' variants that no
+    process has laid out yet, and keep them in the shared store (`NHI_LETTER_BODY_DIR`) so that
+    any process's first preview of them only draws the overlay. Letters with inconsistent
+    content are skipped (their preview says why). Returns how many bodies were laid out;
+    without a store (NHI_LETTER_BODY_DIR unset) there is nothing to share, and it does nothing."""
+    setting = (layout, sender, overrides_key(overrides))
+    store = body_store()
+    if store is None:
+        return 0
+    store.prune()
+    variants = list(dict.fromkeys(variant_of(lt) for lt in letters if not content_problems(lt)))
+    missing = _not_cached(variants, setting, store)
+    groups = [missing[i : i + _BODIES_PER_JOB] for i in range(0, len(missing), _BODIES_PER_JOB)]
+    jobs = [_job(layout, bodies=_body_contexts(group, sender, overrides)) for group in groups]
+    for group, rendered in zip(
+        groups, render_jobs(jobs, default_workers(len(jobs)) if workers is None else workers), strict=True
+    ):
+        _keep(rendered, group, setting, store)
+    while len(_BODY_CACHE) > _BODY_CACHE_SIZE:
+        _BODY_CACHE.popitem(last=False)
+    return len(missing)
+
+
 def _check(letters: Sequence[LetterContent]) -> None:
     for letter in letters:
         if problems := content_problems(letter):
@@ -149,7 +199,8 @@ def render_letters(
         letters = sort_for_mailing(letters)
     setting = (layout, sender, overrides_key(overrides))
     variants = list(dict.fromkeys(variant_of(letter) for letter in letters))
-    missing = [v for v in variants if (v, *setting) not in _BODY_CACHE]
+    store = body_store()
+    missing = _not_cached(variants, setting, store)
     chunk = max(1, layout.chunk_size)
     starts = range(0, len(letters), chunk)
     overlays = [[overlay_context(lt, layout, sender) for lt in letters[i : i + chunk]] for i in starts]
@@ -164,9 +215,7 @@ def render_letters(
     jobs += [_job(layout, overlays=o) for o, pages in zip(overlays, drawn, strict=True) if pages is None]
     results = render_jobs(jobs, default_workers(len(jobs)) if workers is None else workers)
     for group in groups:
-        rendered = next(results)
-        for variant, body in _bodies_from(rendered, group).items():
-            _BODY_CACHE[(variant, *setting)] = (rendered.pdf, body)
+        _keep(next(results), group, setting, store)
     bodies = {}
     for v in variants:
         _BODY_CACHE.move_to_end((v, *setting))

@@ -28,8 +28,10 @@ def _letters():
         replace(sample_letter("enrollment", "en"), addressee_name="BISHNU PRASAD BHATTARAI KHATRI"),
         replace(sample_letter("welcome", "id"), addressee_name="AVA TATWAWIJAYA"),
         # four address lines, full-width and half-width characters
-        replace(sample_letter("enrollment", "my"),
-                address_lines=("東京都小金井市本町1丁目2番3号", "コーポ本町101", "Ａ棟", "B号室")),  # fmt: skip
+        replace(
+            sample_letter("enrollment", "my"),
+            address_lines=("東京都小金井市本町1丁目2番3号", "コーポ本町101", "Ａ棟", "B号室"),
+        ),
     ]
     return letters
 
@@ -81,7 +83,9 @@ def test_letter_that_cannot_be_drawn_is_laid_out_by_weasyprint(tmp_path):
     private_use = replace(sample_letter("enrollment", "vi"), address_lines=("東京都小金井市本町\ue000",))
     for letter in (too_wide, private_use):
         assert check_letter(letter, layout) != []  # held, but its preview must still show it
-        assert overlay_pages([overlay_context(letter, layout, SAMPLE_SENDER)], layout, geometry(layout)) is None
+        assert (
+            overlay_pages([overlay_context(letter, layout, SAMPLE_SENDER)], layout, geometry(layout)) is None
+        )
         pdf = tmp_path / "fallback.pdf"
         pdf.write_bytes(render_letter(letter, layout, SAMPLE_SENDER))
         text = squash(pdftotext(pdf, 1, 1))
