@@ -223,7 +223,12 @@ def child(count: int, sample: int, previews: int) -> dict:
     # As a clerk meets a letter queued today: the letters worker has laid out today's variants
     # (warm_bodies, after the nightly batch and after midnight) into the shared store; the
     # preview runs in a web process that laid out nothing (here: this process's cache emptied).
-    warmed = [replace(c, issue_date=c.issue_date - timedelta(days=100)) for c in fresh_variants]
+    warmed = [
+        replace(c, deadline=c.deadline + timedelta(days=7))
+        if c.deadline
+        else replace(c, issue_date=c.issue_date - timedelta(days=60))
+        for c in fresh_variants
+    ]
     cpu = cpu_seconds()
     with Timer() as warm_timer:
         warm_bodies(warmed, page_layout, sender)

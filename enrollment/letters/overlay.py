@@ -76,7 +76,6 @@ class OverlayFont:
     def advance(self, gid: int) -> int:
         return self.font.get_glyph_h_advance(gid)
 
-    @cache  # noqa: B019 - one instance per process (_font); lines repeat (towns, buildings, numbers)
     def shape(self, text: str) -> Glyphs:
         """Shape `text` as Pango does: split into script runs (Latin apart from the rest, spaces,
         digits and punctuation staying with the run before), each shaped with language ja."""
@@ -90,15 +89,20 @@ class OverlayFont:
             buffer.language = "ja"
             hb.shape(self.font, buffer)
             infos, positions = buffer.glyph_infos, buffer.glyph_positions
-            clusters = [info.cluster for info in infos]  # code point offsets into `run`
+            clusters = [info.cluster for info in infos]  # code point offsets into `run`, rising
+            # A cluster's text runs to the start of the next cluster; its first glyph carries it.
+            ends, start = [0] * len(clusters), len(run)
+            for i in range(len(clusters) - 1, -1, -1):
+                ends[i] = start
+                if i == 0 or clusters[i - 1] != clusters[i]:
+                    start = clusters[i]
             for i, (info, pos) in enumerate(zip(infos, positions, strict=True)):
-                following = [c for c in clusters if c > info.cluster]
-                end = min(following) if following else len(run)
                 gids.append(info.codepoint)
                 advances.append(pos.x_advance)
                 xs.append(pos.x_offset)
                 ys.append(pos.y_offset)
-                texts.append(run[info.cluster : end] if i == 0 or clusters[i - 1] != info.cluster else "")
+                first = i == 0 or clusters[i - 1] != clusters[i]
+                texts.append(run[clusters[i] : ends[i]] if first else "")
         return Glyphs(tuple(gids), tuple(advances), tuple(xs), tuple(ys), tuple(texts))
 
 
