@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
@@ -38,6 +39,7 @@ from enrollment.letters import (
     LetterKind,
     check_letter,
     render_letters,
+    warm_bodies,
 )
 from enrollment.models import (
     CaseEvent,
@@ -88,6 +90,25 @@ def _queued(municipality_id: int, kind: str, second: bool) -> QuerySet[Letter]:
 
 
 # Writes ---------------------------------------------------------------------------------------
+
+
+def letter_bodies_warm(*, municipality) -> int:
+    """Lay out today's bodies of the letters waiting to be printed (queued or held), as a preview
+    shows them today, into the shared store: a clerk's first preview of any of them then only
+    draws its overlay. Run by the letters worker after midnight and after the nightly batch has
+    queued letters. Returns how many bodies were laid out (0 when all were there, or when no
+    store is set: then there is nothing to share)."""
+    if not getattr(settings, "NHI_LETTER_BODY_DIR", None):
+        return 0
+    letters = (
+        Letter.objects.for_municipality(municipality.pk)
+        .filter(status__in=(LetterStatus.QUEUED, LetterStatus.HELD))
+        .select_related("case__resident")
+    )
+    contents = [letter_content(letter) for letter in letters.iterator(chunk_size=2000)]
+    if not contents:
+        return 0
+    return warm_bodies(contents, layout(), sender_for(municipality))
 
 
 @transaction.atomic

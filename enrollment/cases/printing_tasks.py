@@ -22,3 +22,20 @@ from enrollment.cases import printing
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def render_print_batch_task(batch_id: int) -> str:
     return printing.print_batch_render(batch_id=batch_id).status
+
+
+@shared_task
+def warm_letter_bodies_task(municipality_id: int) -> int:
+    """Today's letter bodies of one municipality laid out ahead of previews (letters queue)."""
+    from nhi_portal.models import Municipality
+
+    municipality = Municipality.objects.filter(pk=municipality_id).first()
+    return printing.letter_bodies_warm(municipality=municipality) if municipality else 0
+
+
+@shared_task
+def warm_letter_bodies_all_task() -> int:
+    """Beat entry point, just after midnight: the issue date in every letter changed."""
+    from nhi_portal.models import Municipality
+
+    return sum(printing.letter_bodies_warm(municipality=m) for m in Municipality.objects.tenants())

@@ -19,6 +19,7 @@ from .render import (
     render_letters,
     render_test_sheet,
     sort_for_mailing,
+    warm_bodies,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "render_test_sheet",
     "sort_for_mailing",
     "text_width_em",
+    "warm_bodies",
 ]
 
 

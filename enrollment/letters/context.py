@@ -350,28 +350,31 @@ def overlay_context(letter: LetterContent, layout: LayoutConfig, sender: Sender)
     """The personal data of one letter, for its overlay page."""
     fx_lang = letter.foreign_language
     subject = letter.subject_name.strip()
-    subject_style = ""
+    subject_pt = 12.0
     if subject:
         fitting = _geometry_cached(layout)["subject_name_width"] * PT_PER_MM / text_width_em(f"{subject} 様")
         if fitting < 12:
-            subject_style = f"font-size: {max(7.0, round(fitting - 0.05, 1))}pt"
+            subject_pt = max(7.0, round(fitting - 0.05, 1))
     name_pt = name_font_pt(letter.addressee_name, layout) or layout.min_name_font_pt
     form_name = f"{subject or letter.addressee_name.strip()} 様"
-    form_style = ""
+    form_pt = 12.0
     if letter.reply_form:
         fitting = _geometry_cached(layout)["form_slot_width"] * PT_PER_MM / text_width_em(form_name)
         if fitting < 12:
-            form_style = f"font-size: {max(7.0, round(fitting - 0.05, 1))}pt"
+            form_pt = max(7.0, round(fitting - 0.05, 1))
     return {
         "letter_number": letter.letter_number,
         "postal_code": normalize_postal_code(letter.postal_code) or letter.postal_code,
         "address_lines": [line.strip() for line in letter.address_lines if line and line.strip()],
         "name_line": name_line(letter.addressee_name),
         "name_style": f"font-size: {name_pt}pt" if name_pt != layout.name_font_pt else "",
+        "name_pt": name_pt,
         "subject_name": subject,
-        "subject_style": subject_style,
+        "subject_style": f"font-size: {subject_pt}pt" if subject_pt != 12 else "",
+        "subject_pt": subject_pt,
         "fx": LANGUAGES[fx_lang] if fx_lang else None,
         "form": letter.reply_form,
         "form_name": form_name,
-        "form_name_style": form_style,
+        "form_name_style": f"font-size: {form_pt}pt" if form_pt != 12 else "",
+        "form_name_pt": form_pt,
     }

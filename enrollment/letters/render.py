@@ -17,6 +17,7 @@ from functools import lru_cache
 from django.template.loader import render_to_string
 
 from .address import max_address_lines, normalize_postal_code
+from .bodystore import BodyStore, body_store
 from .content import LayoutConfig, LetterContent, LetterKind, Sender, content_problems
 from .context import (
     Catalogues,
@@ -29,6 +30,7 @@ from .context import (
     variant_of,
 )
 from .languages import LANGUAGES, format_date
+from .overlay import draw_overlays, overlay_pages
 from .pdf import Body, Composer, RenderJob, render_job, render_jobs
 
 
@@ -107,15 +109,66 @@ _BODY_CACHE_SIZE = 512
 _BODIES_PER_JOB = 8
 
 
+def _not_cached(variants: Sequence[Variant], setting: tuple, store: BodyStore | None) -> list[Variant]:
+    """The variants whose body neither this process nor (when set) the shared store holds."""
+    missing = [v for v in variants if (v, *setting) not in _BODY_CACHE]
+    if missing and store is not None:
+        for variant, entry in store.load(missing, setting).items():
+            _BODY_CACHE[(variant, *setting)] = entry
+        missing = [v for v in missing if (v, *setting) not in _BODY_CACHE]
+    return missing
+
+
+def _keep(rendered, group: Sequence[Variant], setting: tuple, store: BodyStore | None) -> None:
+    bodies = _bodies_from(rendered, group)
+    for variant, body in bodies.items():
+        _BODY_CACHE[(variant, *setting)] = (rendered.pdf, body)
+    if store is not None:
+        store.save(rendered.pdf, bodies, setting)
+
+
+def warm_bodies(
+    letters: Sequence[LetterContent],
+    layout: LayoutConfig,
+    sender: Sender,
+    *,
+    overrides: Overrides | None = None,
+    workers: int | None = None,
+) -> int:
+    """Lay out, ahead of any preview or batch, the bodies of these letters' variants that no
+    process has laid out yet, and keep them in the shared store (`NHI_LETTER_BODY_DIR`) so that
+    any process's first preview of them only draws the overlay. Letters with inconsistent
+    content are skipped (their preview says why). Returns how many bodies were laid out;
+    without a store (NHI_LETTER_BODY_DIR unset) there is nothing to share, and it does nothing."""
+    setting = (layout, sender, overrides_key(overrides))
+    store = body_store()
+    if store is None:
+        return 0
+    store.prune()
+    variants = list(dict.fromkeys(variant_of(lt) for lt in letters if not content_problems(lt)))
+    missing = _not_cached(variants, setting, store)
+    groups = [missing[i : i + _BODIES_PER_JOB] for i in range(0, len(missing), _BODIES_PER_JOB)]
+    jobs = [_job(layout, bodies=_body_contexts(group, sender, overrides)) for group in groups]
+    for group, rendered in zip(
+        groups, render_jobs(jobs, default_workers(len(jobs)) if workers is None else workers), strict=True
+    ):
+        _keep(rendered, group, setting, store)
+    while len(_BODY_CACHE) > _BODY_CACHE_SIZE:
+        _BODY_CACHE.popitem(last=False)
+    return len(missing)
+
+
 def _check(letters: Sequence[LetterContent]) -> None:
     for letter in letters:
         if problems := content_problems(letter):
             raise LetterError(letter.letter_number, problems)
 
 
-def default_workers(letter_count: int, layout: LayoutConfig) -> int:
-    """Worker processes for a batch: one per core (up to 4) once there are several chunks."""
-    if letter_count <= layout.chunk_size:
+def default_workers(jobs: int) -> int:
+    """Worker processes for a batch: one per core (up to 4) when there are several WeasyPrint
+    jobs (groups of bodies to lay out, overlay chunks that could not be drawn directly); a single
+    job is done in this process, as starting a worker (imports, fonts) costs about a second."""
+    if jobs <= 1:
         return 1
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -146,20 +199,23 @@ def render_letters(
         letters = sort_for_mailing(letters)
     setting = (layout, sender, overrides_key(overrides))
     variants = list(dict.fromkeys(variant_of(letter) for letter in letters))
-    missing = [v for v in variants if (v, *setting) not in _BODY_CACHE]
+    store = body_store()
+    missing = _not_cached(variants, setting, store)
     chunk = max(1, layout.chunk_size)
     starts = range(0, len(letters), chunk)
     overlays = [[overlay_context(lt, layout, sender) for lt in letters[i : i + chunk]] for i in starts]
+    # Overlays are drawn directly (overlay.py), in this process as the batch is composed; a chunk
+    # with a letter that cannot be drawn that way is laid out by WeasyPrint in a worker job.
+    g = geometry(layout)
+    drawn = [overlay_pages(chunk_overlays, layout, g) for chunk_overlays in overlays]
 
     # Bodies in groups, so that worker processes share them when a batch has many variants.
     groups = [missing[i : i + _BODIES_PER_JOB] for i in range(0, len(missing), _BODIES_PER_JOB)]
     jobs = [_job(layout, bodies=_body_contexts(group, sender, overrides)) for group in groups]
-    jobs += [_job(layout, overlays=chunk_overlays) for chunk_overlays in overlays]
-    results = render_jobs(jobs, default_workers(len(letters), layout) if workers is None else workers)
+    jobs += [_job(layout, overlays=o) for o, pages in zip(overlays, drawn, strict=True) if pages is None]
+    results = render_jobs(jobs, default_workers(len(jobs)) if workers is None else workers)
     for group in groups:
-        rendered = next(results)
-        for variant, body in _bodies_from(rendered, group).items():
-            _BODY_CACHE[(variant, *setting)] = (rendered.pdf, body)
+        _keep(next(results), group, setting, store)
     bodies = {}
     for v in variants:
         _BODY_CACHE.move_to_end((v, *setting))
@@ -169,13 +225,15 @@ def render_letters(
 
     composer = Composer(title=_title(letters, cover), duplex=layout.duplex)
     _add_cover(composer, letters, cover, sender, layout, {v: body for v, (_, body) in bodies.items()})
-    for rendered, start in zip(results, starts, strict=True):  # composed while workers go on
-        overlay_source = composer.source(rendered.pdf)
+    for pages, start in zip(drawn, starts, strict=True):  # composed while workers go on
         chunk_letters = []
         for letter in letters[start : start + chunk]:
             pdf, body = bodies[variant_of(letter)]
             chunk_letters.append((composer.source(pdf), body))
-        composer.add_letters(overlay_source, chunk_letters)
+        if pages is None:
+            composer.add_letters(composer.source(next(results).pdf), chunk_letters)
+        else:
+            composer.add_drawn_letters(draw_overlays(pages), chunk_letters)
     return composer.write()
 
 

@@ -347,6 +347,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "nhi_portal.tasks.retention_purge_all",
         "schedule": crontab(hour=NHI_RETENTION_HOUR, minute=30),
     },
+    # Today's letter variants laid out before a clerk previews them (the issue date is part of
+    # a letter's text, so yesterday's bodies do not serve).
+    "letters-warm": {
+        "task": "enrollment.cases.printing_tasks.warm_letter_bodies_all_task",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Picks up nightly runs and match runs left waiting by a killed worker or a restarted Redis.
     "watchdog": {"task": "nhi_portal.tasks.watchdog_task", "schedule": 60.0},
 }
@@ -354,7 +360,11 @@ CELERY_BEAT_SCHEDULE = {
 NHI_STALL_SECONDS = env_int("NHI_STALL_SECONDS", 120, minimum=5, maximum=3600)
 # Letter rendering starts worker processes of its own, which a prefork child (daemonic) cannot:
 # it gets a queue served by a solo worker (see docker-compose.yml, docs/operations.md).
-CELERY_TASK_ROUTES = {"enrollment.cases.printing_tasks.render_print_batch_task": {"queue": "letters"}}
+CELERY_TASK_ROUTES = {
+    "enrollment.cases.printing_tasks.render_print_batch_task": {"queue": "letters"},
+    "enrollment.cases.printing_tasks.warm_letter_bodies_all_task": {"queue": "letters"},
+    "enrollment.cases.printing_tasks.warm_letter_bodies_task": {"queue": "letters"},
+}
 
 # Reminder cases and letters (enrollment.cases). The first reminder's deadline is at least one
 # month after the sending date, the second's at least 14 days (DOMAIN §3).
@@ -365,3 +375,6 @@ NHI_LETTER_WINDOW_LEFT_MM = env_float("NHI_LETTER_WINDOW_LEFT_MM", 20.0, minimum
 NHI_LETTER_WINDOW_TOP_MM = env_float("NHI_LETTER_WINDOW_TOP_MM", 12.0, minimum=0, maximum=80)
 NHI_LETTER_WINDOW_WIDTH_MM = env_float("NHI_LETTER_WINDOW_WIDTH_MM", 90.0, minimum=40, maximum=180)
 NHI_LETTER_WINDOW_HEIGHT_MM = env_float("NHI_LETTER_WINDOW_HEIGHT_MM", 45.0, minimum=20, maximum=90)
+# Laid-out letter bodies (no personal data), shared by every process so that a preview does not
+# lay one out again (enrollment/letters/bodystore.py); the letters worker fills it each day.
+NHI_LETTER_BODY_DIR = DATA_DIR / "letter-bodies"

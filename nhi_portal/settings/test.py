@@ -25,6 +25,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Serve static files from the app folders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests lay letter bodies out in their own process; the shared store's test names its directory.
+NHI_LETTER_BODY_DIR = None
 
 
 def _redis_db_url(url: str, db: int) -> str:

@@ -753,3 +753,32 @@ def test_print_letters_second_writes_one_file_whose_font_subsets_never_clash(mun
     call_command("print_letters", "--out", str(out), "--kind", "second", stdout=StringIO())
     subsets = font_subsets(out.read_bytes())
     assert subsets and all(len(programs) == 1 for programs in subsets.values()), subsets
+
+
+def test_bodies_of_queued_letters_laid_out_ahead_serve_a_first_preview_without_layout(
+    municipality, settings, tmp_path, monkeypatch
+):
+    from enrollment.cases.letters import sender_for
+    from enrollment.letters import render as engine
+    from enrollment.letters import render_letter
+    from enrollment.letters.context import variant_of
+
+    settings.NHI_LETTER_BODY_DIR = tmp_path / "bodies"
+    letters = [*queue_letters(municipality), queue_withdrawal_letter(municipality)]
+    engine._BODY_CACHE.clear()
+    variants = {variant_of(printing.letter_content(letter)) for letter in letters}
+    assert printing.letter_bodies_warm(municipality=municipality) == len(variants)
+    assert printing.letter_bodies_warm(municipality=municipality) == 0  # all there already
+
+    engine._BODY_CACHE.clear()  # a web process that laid nothing out: only the store is shared
+
+    def refuse(jobs, workers=1):
+        assert not list(jobs), "the preview laid a body out"
+        return iter(())
+
+    monkeypatch.setattr(engine, "render_jobs", refuse)
+    for letter in letters:
+        pdf = tmp_path / "preview.pdf"
+        pdf.write_bytes(render_letter(printing.letter_content(letter), layout(), sender_for(municipality)))
+        assert squash(f"{letter.addressee_name}様") in squash(pdftotext(pdf, 1, 1))
+    engine._BODY_CACHE.clear()
