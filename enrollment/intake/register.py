@@ -223,23 +223,22 @@ class ResidentImporter:
 
     @staticmethod
     def _apply_staged(staging: str, *, batch, state: dict, now) -> None:
-        """The diff of the staged rows against the register, in SQL: one history row per changed
-        person ({field: [old, new]} of the fields that differ, as `_upsert` writes it), the
-        changed people updated, the new ones inserted. Three statements whatever the size."""
+        """The diff of the staged rows against the register, in SQL. One pass over the staged rows
+        (a join with the register) keeps the rows that are new or differ, with the history of
+        each changed person ({field: [old, new]} of the fields that differ, as `_upsert` writes
+        it); the history, the updates and the inserts then read only those rows."""
         qn = connection.ops.quote_name
         resident = qn(Resident._meta.db_table)
         event = qn(ResidentEvent._meta.db_table)
+        diff = qn(f"diff_{batch.pk}")
         old_row = ", ".join(f"r.{qn(f)}" for f in VALUE_FIELDS)
         new_row = ", ".join(f"s.{qn(f)}" for f in VALUE_FIELDS)
-        changed = (
-            f"r.municipality_id = %(m)s AND r.resident_code = s.resident_code "
-            f"AND ({old_row}) IS DISTINCT FROM ({new_row})"
-        )
         changes = ", ".join(
             f"'{f}', CASE WHEN r.{qn(f)} IS DISTINCT FROM s.{qn(f)} "
             f"THEN jsonb_build_array(r.{qn(f)}, s.{qn(f)}) END"
             for f in VALUE_FIELDS
         )
+        stage_columns = ", ".join(f"s.{qn(f)}" for f in STAGE_FIELDS)
         params = {
             "m": batch.municipality_id,
             "batch": batch.pk,
@@ -248,24 +247,28 @@ class ResidentImporter:
         }
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {event} (resident_id, batch_id, kind, changes, recorded_at) "  # noqa: S608 - names from model meta
-                f"SELECT r.id, %(batch)s, %(kind)s, jsonb_strip_nulls(jsonb_build_object({changes})), %(now)s "
-                f"FROM {resident} AS r, {staging} AS s WHERE {changed}",
+                f"CREATE TEMP TABLE {diff} ON COMMIT DROP AS "  # noqa: S608 - names from model meta
+                f"SELECT r.id, CASE WHEN r.id IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object({changes})) "
+                f"END AS changes, {stage_columns} FROM {staging} AS s LEFT JOIN {resident} AS r "
+                "ON r.municipality_id = %(m)s AND r.resident_code = s.resident_code "
+                f"WHERE r.id IS NULL OR ({old_row}) IS DISTINCT FROM ({new_row})",
+                params,
+            )
+            cursor.execute(
+                f"INSERT INTO {event} (resident_id, batch_id, kind, changes, recorded_at) "  # noqa: S608
+                f"SELECT id, %(batch)s, %(kind)s, changes, %(now)s FROM {diff} WHERE id IS NOT NULL ORDER BY id",
                 params,
             )
             assignments = ", ".join(f"{qn(f)} = s.{qn(f)}" for f in VALUE_FIELDS)
             cursor.execute(
                 f"UPDATE {resident} AS r SET {assignments}, last_batch_id = %(batch)s, updated_at = %(now)s "  # noqa: S608
-                f"FROM {staging} AS s WHERE {changed}",
+                f"FROM {diff} AS s WHERE s.id IS NOT NULL AND r.id = s.id",
                 params,
             )
             state["changed"] += cursor.rowcount
-            stage_columns = ", ".join(f"s.{qn(f)}" for f in STAGE_FIELDS)
             cursor.execute(
                 f"INSERT INTO {resident} ({', '.join(qn(f) for f in INSERT_FIELDS)}) "  # noqa: S608
-                f"SELECT %(m)s, {stage_columns}, %(batch)s, %(batch)s, %(now)s FROM {staging} AS s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {resident} AS r "
-                f"WHERE r.municipality_id = %(m)s AND r.resident_code = s.resident_code)",
+                f"SELECT %(m)s, {stage_columns}, %(batch)s, %(batch)s, %(now)s FROM {diff} AS s WHERE s.id IS NULL",
                 params,
             )
             state["created"] += cursor.rowcount

@@ -131,11 +131,14 @@ def index_imported(municipality_id: int, batch_id: int) -> dict[str, int]:
         names=FEATURE_FIELDS,
     )
     copy_arrow(ResidentFeatures, FEATURE_FIELDS, [features])
-    key_ids = ids.to_numpy()[computed.key_rows]
+    # In the primary key's order: B-tree inserts in key order touch each page once, where random
+    # 64-bit hashes touched a random page per row (13 s → ~1 s for 370,000 keys under load).
+    order = np.argsort(computed.key_hashes, kind="stable")
+    key_ids = ids.to_numpy()[computed.key_rows][order]
     keys = pa.table(
         [
             pa.array(np.full(len(key_ids), municipality_id, dtype=np.int64)),
-            pa.array(computed.key_hashes),
+            pa.array(computed.key_hashes[order]),
             pa.array(key_ids),
         ],
         names=["municipality_id", "key", "resident_id"],

@@ -141,9 +141,13 @@ def _keys(
     owners = np.concatenate([p[0] for p in parts])
     keys = pa.concat_arrays([p[1] for p in parts])
     hashes = _hash_keys(keys)
-    # Each (resident, hash) once, as `{key_hash(k) for k in resident_keys(f)}` has it.
-    pairs = np.unique(np.stack([owners, hashes], axis=1), axis=0)
-    return pairs[:, 0].copy(), pairs[:, 1].copy()
+    # Each (resident, hash) once, as `{key_hash(k) for k in resident_keys(f)}` has it: sorted by
+    # both (lexsort: np.unique over rows sorts them as bytes, ten times slower), repeats dropped.
+    order = np.lexsort((hashes, owners))
+    owners, hashes = owners[order], hashes[order]
+    first = np.ones(len(owners), dtype=bool)
+    first[1:] = (owners[1:] != owners[:-1]) | (hashes[1:] != hashes[:-1])
+    return owners[first], hashes[first]
 
 
 def _hash_keys(keys: pa.Array) -> np.ndarray:

@@ -194,7 +194,8 @@ def copy_arrow_staged(
     """PostgreSQL only, inside a transaction: COPY Arrow tables whose columns are `fields` into a
     temporary table shaped like those columns of `model` (dropped at the commit), for set-based SQL
     against the real table (a delta's diff and update). Returns the staging table's quoted name and
-    the rows copied; the table is ANALYZEd so the join that follows is planned on its real size."""
+    the rows copied. (Not ANALYZEd: the planner sizes an unanalyzed table by its pages, enough for
+    the one join that follows; ANALYZE cost 1.3 s of 400,000 staged rows under load.)"""
     meta = model._meta
     qn = connection.ops.quote_name
     columns = [meta.get_field(f.removesuffix("_id")).column for f in fields]
@@ -206,8 +207,6 @@ def copy_arrow_staged(
             f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(meta.db_table)} WITH NO DATA"
         )
     rows = _copy_arrow_into(staging, columns, tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {qn(staging)}")
     return qn(staging), rows
 
 
