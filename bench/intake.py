@@ -299,7 +299,7 @@ def main() -> None:
         return
 
     wanted = set(args.only.split(","))
-    data = args.data or demo_data(args.residents, args.isa_rows)
+    data = args.data.resolve() if args.data else demo_data(args.residents, args.isa_rows)
     previous = previous_code(args.ab) if args.ab else None
     results = {"load_average_before": load_average(), "ab": args.ab}
     print(f"load average (1/5/15 min) before: {results['load_average_before']}")
