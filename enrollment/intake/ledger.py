@@ -9,10 +9,17 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
 from django.utils import timezone
 
 from enrollment.models import NhiMembership
-from nhi_portal.intake.bulk import copy_arrow, indexes_built_after, update_rows
+from nhi_portal.intake.bulk import (
+    copy_arrow,
+    copy_arrow_staged,
+    indexes_built_after,
+    set_based,
+    update_rows,
+)
 from nhi_portal.intake.columns import Check, constant, constant_text, validate_slice
 from nhi_portal.intake.table import Column, CsvSource
 from nhi_portal.intake.values import clean_text, date_cell, digits_cell, text_cell
@@ -27,6 +34,7 @@ COLUMNS = (
     Column("lost_reason", ("lost_reason", "喪失事由")),
 )
 VALUE_FIELDS = ["resident_code", "household_head_code", "lost_date", "lost_reason"]
+STAGE_FIELDS = ["insured_number", "acquired_date", *VALUE_FIELDS]
 INSERT_FIELDS = [
     "municipality_id",
     "insured_number",
@@ -92,6 +100,13 @@ class LedgerImporter:
             tables = (self._insert_table(rows, batch=batch, stamp=stamp) for rows in parts())
             with indexes_built_after(NhiMembership):
                 state["created"] = copy_arrow(NhiMembership, INSERT_FIELDS, tables)
+        elif set_based():
+            # A later ledger: staged with COPY, then compared and applied in two statements.
+            tables = (pa.table([rows[f] for f in STAGE_FIELDS], names=STAGE_FIELDS) for rows in parts())
+            staging, staged = copy_arrow_staged(
+                NhiMembership, STAGE_FIELDS, tables, name=f"membership_{batch.pk}"
+            )
+            self._apply_staged(staging, staged, batch=batch, state=state, stamp=stamp)
         else:
             for rows in parts():
                 columns = {
@@ -167,6 +182,35 @@ class LedgerImporter:
             ],
             names=INSERT_FIELDS,
         )
+
+    @staticmethod
+    def _apply_staged(staging: str, staged: int, *, batch, state: dict, stamp) -> None:
+        """Periods whose values differ are updated, periods not held yet are inserted (set-based)."""
+        qn = connection.ops.quote_name
+        table = qn(NhiMembership._meta.db_table)
+        old_row = ", ".join(f"m.{qn(f)}" for f in VALUE_FIELDS)
+        new_row = ", ".join(f"s.{qn(f)}" for f in VALUE_FIELDS)
+        assignments = ", ".join(f"{qn(f)} = s.{qn(f)}" for f in VALUE_FIELDS)
+        same_period = (
+            "m.municipality_id = %(m)s AND m.insured_number = s.insured_number "
+            "AND m.acquired_date = s.acquired_date"
+        )
+        params = {"m": batch.municipality_id, "batch": batch.pk, "now": stamp}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS m SET {assignments}, last_batch_id = %(batch)s, updated_at = %(now)s "  # noqa: S608 - names from model meta
+                f"FROM {staging} AS s WHERE {same_period} AND ({old_row}) IS DISTINCT FROM ({new_row})",
+                params,
+            )
+            state["changed"] += cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(qn(f) for f in INSERT_FIELDS)}) "  # noqa: S608
+                f"SELECT %(m)s, {', '.join(f's.{qn(f)}' for f in STAGE_FIELDS)}, %(batch)s, %(now)s "
+                f"FROM {staging} AS s WHERE NOT EXISTS (SELECT 1 FROM {table} AS m WHERE {same_period})",
+                params,
+            )
+            state["created"] += cursor.rowcount
+        state["unchanged"] += staged - state["changed"] - state["created"]
 
     def _upsert(self, incoming: dict, *, batch, state: dict, stamp) -> None:
         numbers = list({number for number, _ in incoming})

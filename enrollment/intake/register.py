@@ -7,17 +7,27 @@ time; into an empty register the rows stream straight into COPY."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
 from django.utils import timezone
 
 from enrollment.intake.codes import MunicipalityCodeTally
 from enrollment.intake.nationality import nationality_cell
+from enrollment.linking.index import index_imported
 from enrollment.models import RESIDENT_STATUS_FROM_REGISTER, Resident, ResidentEvent
-from nhi_portal.intake.bulk import copy_arrow, indexes_built_after, insert_rows, update_rows
+from nhi_portal.intake.bulk import (
+    copy_arrow,
+    copy_arrow_staged,
+    indexes_built_after,
+    insert_rows,
+    set_based,
+    update_rows,
+)
 from nhi_portal.intake.columns import (
     Check,
     SeenKeys,
@@ -43,6 +53,8 @@ from nhi_portal.intake.values import (
     text_cells,
     text_column,
 )
+
+logger = logging.getLogger(__name__)
 
 WHAT = "住民基本台帳"
 COLUMNS = (
@@ -78,6 +90,7 @@ INSERT_FIELDS = [
     "last_batch_id",
     "updated_at",
 ]
+STAGE_FIELDS = ["resident_code", *VALUE_FIELDS]
 ELEVEN_DIGITS = r"^[0-9]{11}$"
 ELEVEN_DIGITS_OR_EMPTY = r"^([0-9]{11})?$"
 STATUS = {label: str(value) for label, value in RESIDENT_STATUS_FROM_REGISTER.items()} | {
@@ -159,6 +172,12 @@ class ResidentImporter:
             tables = (self._insert_table(rows, batch=batch, now=now) for rows in parts())
             with indexes_built_after(Resident):
                 state["created"] = copy_arrow(Resident, INSERT_FIELDS, tables)
+        elif set_based():
+            # A later snapshot or a delta: the rows go into a staging table with COPY, then a
+            # few set-based statements record what changed, update it and add the new people.
+            tables = (self._stage_table(rows) for rows in parts())
+            staging, _ = copy_arrow_staged(Resident, STAGE_FIELDS, tables, name=f"resident_{batch.pk}")
+            self._apply_staged(staging, batch=batch, state=state, now=now)
         else:
             for rows in parts():
                 self._upsert(rows, batch=batch, state=state, now=now)
@@ -198,6 +217,63 @@ class ResidentImporter:
             names=INSERT_FIELDS,
         )
 
+    @staticmethod
+    def _stage_table(rows: dict[str, pa.Array]) -> pa.Table:
+        return pa.table([rows[f] for f in STAGE_FIELDS], names=STAGE_FIELDS)
+
+    @staticmethod
+    def _apply_staged(staging: str, *, batch, state: dict, now) -> None:
+        """The diff of the staged rows against the register, in SQL. One pass over the staged rows
+        (a join with the register) keeps the rows that are new or differ, with the history of
+        each changed person ({field: [old, new]} of the fields that differ, as `_upsert` writes
+        it); the history, the updates and the inserts then read only those rows."""
+        qn = connection.ops.quote_name
+        resident = qn(Resident._meta.db_table)
+        event = qn(ResidentEvent._meta.db_table)
+        diff = qn(f"diff_{batch.pk}")
+        old_row = ", ".join(f"r.{qn(f)}" for f in VALUE_FIELDS)
+        new_row = ", ".join(f"s.{qn(f)}" for f in VALUE_FIELDS)
+        changes = ", ".join(
+            f"'{f}', CASE WHEN r.{qn(f)} IS DISTINCT FROM s.{qn(f)} "
+            f"THEN jsonb_build_array(r.{qn(f)}, s.{qn(f)}) END"
+            for f in VALUE_FIELDS
+        )
+        stage_columns = ", ".join(f"s.{qn(f)}" for f in STAGE_FIELDS)
+        params = {
+            "m": batch.municipality_id,
+            "batch": batch.pk,
+            "now": now,
+            "kind": ResidentEvent.Kind.CHANGED,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {diff} ON COMMIT DROP AS "  # noqa: S608 - names from model meta
+                f"SELECT r.id, CASE WHEN r.id IS NOT NULL THEN jsonb_strip_nulls(jsonb_build_object({changes})) "
+                f"END AS changes, {stage_columns} FROM {staging} AS s LEFT JOIN {resident} AS r "
+                "ON r.municipality_id = %(m)s AND r.resident_code = s.resident_code "
+                f"WHERE r.id IS NULL OR ({old_row}) IS DISTINCT FROM ({new_row})",
+                params,
+            )
+            cursor.execute(
+                f"INSERT INTO {event} (resident_id, batch_id, kind, changes, recorded_at) "  # noqa: S608
+                f"SELECT id, %(batch)s, %(kind)s, changes, %(now)s FROM {diff} WHERE id IS NOT NULL ORDER BY id",
+                params,
+            )
+            assignments = ", ".join(f"{qn(f)} = s.{qn(f)}" for f in VALUE_FIELDS)
+            cursor.execute(
+                f"UPDATE {resident} AS r SET {assignments}, last_batch_id = %(batch)s, updated_at = %(now)s "  # noqa: S608
+                f"FROM {diff} AS s WHERE s.id IS NOT NULL AND r.id = s.id",
+                params,
+            )
+            state["changed"] += cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {resident} ({', '.join(qn(f) for f in INSERT_FIELDS)}) "  # noqa: S608
+                f"SELECT %(m)s, {stage_columns}, %(batch)s, %(batch)s, %(now)s FROM {diff} AS s WHERE s.id IS NULL",
+                params,
+            )
+            state["created"] += cursor.rowcount
+        state["unchanged"] += state["seen"] - state["changed"] - state["created"]
+
     def _upsert(self, rows: dict[str, pa.Array], *, batch, state: dict, now) -> None:
         codes = rows["resident_code"].to_pylist()
         existing = {
@@ -235,6 +311,10 @@ class ResidentImporter:
         state["changed"] += len(changed_rows)
 
     def finish(self, *, batch, state: dict) -> dict:
+        # The matching index of the people this batch created or changed, in the same transaction:
+        # no separate index build before the next match run.
+        indexed = index_imported(batch.municipality_id, batch.pk)
+        logger.info("batch %s: matching index updated for %s residents", batch.pk, indexed["indexed"])
         summary = {k: state.get(k, 0) for k in ("created", "changed", "unchanged", "skipped")}
         if batch.mode == "snapshot":
             total = Resident.objects.for_municipality(batch.municipality_id).count()

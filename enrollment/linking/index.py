@@ -1,13 +1,22 @@
 """The register's matching index: normalised features and blocking keys of every resident with a
-Latin name, kept up to date with the register (a resident changed since → recomputed)."""
+Latin name, kept up to date with the register (a resident changed since → recomputed).
+
+The register import keeps it up to date itself (`index_imported`, in the import's transaction: the
+residents the batch created or changed, a column at a time); a match run's index stage
+(`stale_residents` / `index_residents`) then finds nothing to do, and remains for residents changed
+another way (and for databases whose index predates this)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 
 from enrollment.matching import key_hash, resident_features, resident_keys
+from enrollment.matching.resident_columns import INPUT_COLUMNS, index_columns
 from enrollment.models import Resident, ResidentFeatures, ResidentMatchKey
-from nhi_portal.intake.bulk import analyze_after_commit, insert_rows
+from nhi_portal.intake.bulk import analyze_after_commit, copy_arrow, copy_out_arrow, insert_rows
 
 FEATURE_FIELDS = ["resident_id", "municipality_id", "source_updated_at", *ResidentFeatures.STORED]
 
@@ -41,12 +50,14 @@ def drop_unnamed(municipality_id: int) -> int:
     return len(ids)
 
 
-def index_residents(municipality_id: int, lo: int, hi: int) -> int:
-    """(Re)compute features and keys of the stale residents with ids in [lo, hi]. Idempotent."""
+def index_residents(municipality_id: int, lo: int, hi: int, *, batch_id: int | None = None) -> int:
+    """(Re)compute features and keys of the stale residents with ids in [lo, hi] (of those a batch
+    last changed, if given). Idempotent."""
+    stale = stale_residents(municipality_id).filter(id__range=(lo, hi))
+    if batch_id is not None:
+        stale = stale.filter(last_batch_id=batch_id)
     rows = list(
-        stale_residents(municipality_id)
-        .filter(id__range=(lo, hi))
-        .values_list(
+        stale.values_list(
             "id",
             "name_alpha",
             "name_kana",
@@ -82,3 +93,69 @@ def index_residents(municipality_id: int, lo: int, hi: int) -> int:
 
 def index_population(municipality_id: int) -> int:
     return ResidentFeatures.objects.for_municipality(municipality_id).count()
+
+
+def index_imported(municipality_id: int, batch_id: int) -> dict[str, int]:
+    """Bring the index up to date for the residents a register import created or changed (the
+    rows whose `last_batch` is the batch; unchanged and absent residents keep theirs): their old
+    features and keys are deleted, and those with a Latin name get new ones, computed by
+    `resident_columns.index_columns` and written with COPY. Runs inside the import's transaction,
+    so the register and its index commit (or roll back) together."""
+    if connection.vendor != "postgresql":
+        return _index_imported_by_rows(municipality_id, batch_id)
+    qn = connection.ops.quote_name
+    resident = qn(Resident._meta.db_table)
+    touched = f"SELECT id FROM {resident} WHERE municipality_id = %s AND last_batch_id = %s"  # noqa: S608
+    if ResidentFeatures.objects.for_municipality(municipality_id).exists():
+        with connection.cursor() as cursor:
+            for model in (ResidentMatchKey, ResidentFeatures):
+                cursor.execute(
+                    f"DELETE FROM {qn(model._meta.db_table)} WHERE resident_id IN ({touched})",  # noqa: S608
+                    [municipality_id, batch_id],
+                )
+    names = ["id", *INPUT_COLUMNS, "updated_at"]
+    columns = copy_out_arrow(
+        f"SELECT {', '.join(qn(c) for c in names)} FROM {resident} "  # noqa: S608 - names from model meta
+        "WHERE municipality_id = %s AND last_batch_id = %s AND name_alpha <> '' ORDER BY id",
+        [municipality_id, batch_id],
+        names,
+    )
+    n = len(columns["id"])
+    if not n:
+        return {"indexed": 0, "keys": 0}
+    computed = index_columns(columns)
+    ids = columns["id"].cast(pa.int64())
+    municipality = pa.array(np.full(n, municipality_id, dtype=np.int64))
+    features = pa.table(
+        [ids, municipality, columns["updated_at"], *(computed.stored[c] for c in ResidentFeatures.STORED)],
+        names=FEATURE_FIELDS,
+    )
+    copy_arrow(ResidentFeatures, FEATURE_FIELDS, [features])
+    # In the primary key's order: B-tree inserts in key order touch each page once, where random
+    # 64-bit hashes touched a random page per row (13 s → ~1 s for 370,000 keys under load).
+    order = np.argsort(computed.key_hashes, kind="stable")
+    key_ids = ids.to_numpy()[computed.key_rows][order]
+    keys = pa.table(
+        [
+            pa.array(np.full(len(key_ids), municipality_id, dtype=np.int64)),
+            pa.array(computed.key_hashes[order]),
+            pa.array(key_ids),
+        ],
+        names=["municipality_id", "key", "resident_id"],
+    )
+    copy_arrow(ResidentMatchKey, ["municipality_id", "key", "resident_id"], [keys])
+    refresh_statistics()
+    return {"indexed": n, "keys": len(key_ids)}
+
+
+def _index_imported_by_rows(municipality_id: int, batch_id: int) -> dict[str, int]:
+    """Other databases (SQLite: the demo, local tests): the same, through `index_residents`."""
+    touched = Resident.objects.for_municipality(municipality_id).filter(last_batch_id=batch_id)
+    ids = list(touched.values_list("id", flat=True))
+    ResidentMatchKey.objects.filter(resident_id__in=ids).delete()
+    ResidentFeatures.objects.filter(resident_id__in=ids).delete()
+    indexed = 0
+    for start in range(0, len(ids), 10_000):
+        part = ids[start : start + 10_000]
+        indexed += index_residents(municipality_id, part[0], part[-1], batch_id=batch_id)
+    return {"indexed": indexed, "keys": ResidentMatchKey.objects.filter(resident_id__in=ids).count()}
