@@ -27,13 +27,12 @@ from enrollment.matching import (
     ScoringModel,
     Thresholds,
     key_hash,
-    level_matrix,
-    match_record,
     record_features,
     record_keys,
 )
 from enrollment.matching.blocking import name_frequency_key
-from enrollment.matching.comparisons import N_JOINED, compare_name
+from enrollment.matching.columnar import match_chunk, pair_levels
+from enrollment.matching.comparisons import N_JOINED
 from enrollment.matching.decision import ENROLLMENT_LETTER, WITHDRAWAL_LETTER, LetterContext
 from enrollment.matching.training import fit_model
 from enrollment.models import (
@@ -264,11 +263,14 @@ def fit_run_model(run: MatchRun) -> ScoringModel:
             if (resident := residents.get(rid)) is not None:
                 pairs.append((record, resident))
                 owners.append(number)
-                adjustments.append(adjustment if compare_name(record, resident) <= N_JOINED else 0.0)
+                adjustments.append(adjustment)
         by_name.extend((record, residents[rid]) for rid in members.get(name_key, ()) if rid in residents)
         for key in keys:
             if key.startswith("b:"):
                 by_place.extend((record, residents[rid]) for rid in members.get(key, ()) if rid in residents)
+    candidates = pair_levels(pairs)
+    # The frequency adjustment counts only where the name agrees exactly or but for spacing.
+    adjusted = np.where(candidates[:, 0] <= N_JOINED, np.asarray(adjustments, dtype=np.float64), 0.0)
     sample = _random_residents(run.municipality_id, population)
     rng = random.Random(len(records))  # not the run's id: the same files give the same model
     random_pairs = (
@@ -278,15 +280,15 @@ def fit_run_model(run: MatchRun) -> ScoringModel:
     )
     labelled, labels = labelled_pairs(run.municipality_id)
     return fit_model(
-        by_name=level_matrix(by_name),
-        by_place=level_matrix(by_place),
-        random_levels=level_matrix(random_pairs),
-        candidates=level_matrix(pairs),
+        by_name=pair_levels(by_name),
+        by_place=pair_levels(by_place),
+        random_levels=pair_levels(random_pairs),
+        candidates=candidates,
         candidate_records=np.asarray(owners, dtype=np.int64),
-        adjustments=np.asarray(adjustments, dtype=np.float64),
+        adjustments=adjusted,
         records=len(records),
         population=population,
-        labelled=level_matrix(labelled) if labelled else None,
+        labelled=pair_levels(labelled) if labelled else None,
         labels=labels or None,
         target_precision=thresholds.target_precision,
     )
@@ -377,17 +379,24 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
     now = timezone.now()
     rows, events = [], []
     counts = {AUTO_MATCH: 0, REVIEW: 0, NO_MATCH: 0, "remembered": 0}
-    for record, keys, kind in zip(features, keys_of, kinds, strict=True):
-        candidate_ids = dict.fromkeys(rid for k in keys for rid in members.get(k, ()))
-        decision = match_record(
-            record,
-            [residents[rid] for rid in candidate_ids if rid in residents],
-            thresholds=thresholds,
-            model=model,
-            name_count=sizes.get(name_frequency_key(record), 0),
-            population=run.population or None,
-            letters=letters[kind],
-        )
+    found = [
+        [
+            residents[rid]
+            for rid in dict.fromkeys(rid for k in keys for rid in members.get(k, ()))
+            if rid in residents
+        ]
+        for keys in keys_of
+    ]
+    chunk = match_chunk(
+        features,
+        found,
+        thresholds=thresholds,
+        model=model,
+        name_counts=[sizes.get(name_frequency_key(f), 0) for f in features],
+        population=run.population or None,
+        letters=[letters[kind] for kind in kinds],
+    )
+    for record, decision in zip(features, chunk.decisions, strict=True):
         row, event = _decision_row(run, record, decision, remembered.get(identity_key(record)), now)
         rows.append(row)
         if event:
