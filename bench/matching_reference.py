@@ -31,6 +31,7 @@ def main(run_id: int) -> None:
 def compare(run_id: int) -> None:
     from enrollment.linking.matcher import chunk_input
     from enrollment.matching import ScoringModel, Thresholds, match_record
+    from enrollment.matching.columnar import match_chunk
     from enrollment.models import MatchChunk, MatchDecision, MatchRun
 
     run = MatchRun.objects.get(pk=run_id)
@@ -43,6 +44,8 @@ def compare(run_id: int) -> None:
         )
     }
     compared, differ, examples = 0, 0, []
+    columnar_cpu = scalar_cpu = 0.0
+    pairs = fallback = in_process = 0
     started = time.perf_counter()
     for lo, hi in (
         MatchChunk.objects.filter(run_id=run_id, kind=MatchChunk.Kind.MATCH)
@@ -50,11 +53,32 @@ def compare(run_id: int) -> None:
         .values_list("lo", "hi")
     ):
         chunk = chunk_input(run, lo, hi)
-        for record, found, count, letters in zip(
-            chunk.features, chunk.found, chunk.name_counts, chunk.letters, strict=True
-        ):
-            decision = match_record(record, found, thresholds=thresholds, model=model, name_count=count,
-                                    population=chunk.population, letters=letters)  # fmt: skip
+        # CPU time of both engines on the same inputs, one after the other in this process (A/B).
+        begun = time.process_time()
+        columnar = match_chunk(
+            chunk.features,
+            chunk.found,
+            thresholds=thresholds,
+            model=model,
+            name_counts=chunk.name_counts,
+            population=chunk.population,
+            letters=chunk.letters,
+        )
+        columnar_cpu += time.process_time() - begun
+        pairs += columnar.pairs
+        fallback += columnar.fallback
+        begun = time.process_time()
+        decisions = [
+            match_record(record, found, thresholds=thresholds, model=model, name_count=count,
+                         population=chunk.population, letters=letters)
+            for record, found, count, letters in zip(
+                chunk.features, chunk.found, chunk.name_counts, chunk.letters, strict=True
+            )
+        ]  # fmt: skip
+        scalar_cpu += time.process_time() - begun
+        for record, decision, other in zip(chunk.features, decisions, columnar.decisions, strict=True):
+            if decision != other:
+                in_process += 1
             resident = int(decision.resident_id) if decision.resident_id else None
             score = None if decision.score is None else round(decision.score, 3)
             mine = (decision.outcome, resident, score)
@@ -69,7 +93,8 @@ def compare(run_id: int) -> None:
                     examples.append({"record": record.key, "reference": mine, "stored": theirs})
     print(json.dumps({
         "compared": compared, "differ": differ, "examples": examples, "stored": len(stored),
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(time.perf_counter() - started, 1), "pairs": pairs, "by_compare_name": fallback,
+        "scalar_cpu": round(scalar_cpu, 2), "columnar_cpu": round(columnar_cpu, 2), "differ_in_process": in_process,
     }, default=str))  # fmt: skip
 
 

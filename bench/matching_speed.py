@@ -112,6 +112,16 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (its children included once they were waited for)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(procs: list[subprocess.Popen]) -> float:
     peak = max((peak_rss_mb(p.pid) for p in procs), default=0.0)
     for p in procs:
@@ -181,6 +191,7 @@ def main() -> None:
     latin = sql(url, "SELECT count(*) FROM enrollment_resident WHERE name_alpha <> ''")[0][0]
     print(f"register: {args.residents:,} residents, {latin:,} with a Latin name; ISA batch #{batch_id}")
     results = []
+    cpus: dict[tuple[str, int], float] = {}  # the workers' own CPU time (the database server's not included)
     print(load(), flush=True)
     for cold in [c for c in (True, False) if args.only is None or args.only == ("cold" if c else "warm")]:
         for workers in (1, 2):
@@ -198,15 +209,18 @@ def main() -> None:
                 cwd=ROOT, env=child_env(url, CELERY_BROKER_URL=BROKER), capture_output=True,
             )  # fmt: skip
             procs = start_workers(url, workers)
+            cpu_before = sum(cpu_seconds(p.pid) for p in procs)
             started = time.perf_counter()
             manage(url, "match_batch", str(batch_id), "--workers")
             seconds = time.perf_counter() - started
+            cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before
             peak = stop(procs)
             decisions = sql(url, "SELECT outcome, count(*) FROM enrollment_matchdecision GROUP BY outcome")
             label = "cold (index built)" if cold else "warm (index ready)"
             results.append((label, workers, seconds, peak, dict(decisions)))
-            print(f"  {label:20} {workers} worker(s): {seconds:6.1f} s  peak worker memory {peak:,.0f} MB  {dict(decisions)}"
-                  f"  ({load()})", flush=True)  # fmt: skip
+            cpus[(label, workers)] = cpu
+            print(f"  {label:20} {workers} worker(s): {seconds:6.1f} s  workers' CPU {cpu:6.1f} s  peak worker memory "
+                  f"{peak:,.0f} MB  {dict(decisions)}  ({load()})", flush=True)  # fmt: skip
     reference = None
     if not args.no_reference:
         run_id = sql(url, "SELECT max(id) FROM enrollment_matchrun")[0][0]
@@ -221,6 +235,7 @@ def main() -> None:
     for label, workers, seconds, peak, _ in results:
         print(
             f"  {label:20} {workers} worker(s) {seconds:6.1f} s  {args.isa / seconds:8,.0f} records/s  peak {peak:,.0f} MB"
+            f"  workers' CPU {cpus[label, workers]:.1f} s ({cpus[label, workers] * 1000 / args.isa:.2f} ms a record)"
         )
     one = {label: s for label, w, s, _, _ in results if w == 1}
     two = {label: s for label, w, s, _, _ in results if w == 2}
@@ -237,6 +252,10 @@ def main() -> None:
     if reference is not None:
         print(f"  decisions differing from the scalar engine's (outcome, resident, score): {reference['differ']:,} "
               f"of {reference['compared']:,}")  # fmt: skip
+        print(f"  the engines alone on the same chunk inputs (CPU, one process): scalar {reference['scalar_cpu']:.1f} s, "
+              f"columnar {reference['columnar_cpu']:.1f} s ({reference['scalar_cpu'] / max(reference['columnar_cpu'], 1e-9):.2f}×) "
+              f"for {reference['pairs']:,} pairs ({reference['by_compare_name']:,} names by compare_name); whole "
+              f"Decision objects differing: {reference['differ_in_process']:,}")  # fmt: skip
         for example in reference["examples"]:
             print(f"    {example}")
     (DATA / "matching-speed.txt").write_text("\n".join(str(r) for r in [*results, splink, reference]))
