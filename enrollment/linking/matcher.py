@@ -33,7 +33,7 @@ from enrollment.matching import (
     record_keys,
 )
 from enrollment.matching.blocking import name_frequency_key
-from enrollment.matching.columnar import chunk_levels, match_chunk, pair_levels
+from enrollment.matching.columnar import chunk_levels, compare_chunk, match_chunk, pair_levels
 from enrollment.matching.comparisons import N_JOINED
 from enrollment.matching.decision import ENROLLMENT_LETTER, WITHDRAWAL_LETTER, LetterContext
 from enrollment.matching.training import fit_model
@@ -441,6 +441,7 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
             municipality_id=run.municipality_id, identity_key__in={identity_key(f) for f in features}
         ).values_list("identity_key", "resident_id")
     )
+    compared = compare_chunk(features, chunk_in.found)  # the levels need no model
     read = time.perf_counter()
     model = run_model(run)
     thresholds = Thresholds.from_dict(run.thresholds)
@@ -456,6 +457,7 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
         name_counts=chunk_in.name_counts,
         population=chunk_in.population,
         letters=chunk_in.letters,
+        compared=compared,
     )
     decided = time.perf_counter()
     for record, decision in zip(features, chunk.decisions, strict=True):
@@ -478,8 +480,8 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
             [(ids[isa_id], run.municipality_id, *rest) for isa_id, *rest in events],
         )
     logger.info(
-        "match run %s rows %s-%s: read %.2f s, model %.2f s, decide %.2f s (%s pairs, %s by compare_name), "
-        "write %.2f s",
+        "match run %s rows %s-%s: read and compare %.2f s, model %.2f s, decide %.2f s "
+        "(%s pairs, %s by compare_name), write %.2f s",
         run.pk, lo, hi, read - started, fitted - read, decided - fitted, chunk.pairs, chunk.fallback,
         time.perf_counter() - decided,
     )  # fmt: skip

@@ -482,6 +482,21 @@ def chunk_pairs(candidates: Sequence[Sequence[Features]]) -> ChunkPairs:
 
 
 @dataclass
+class ComparedChunk:
+    """A chunk's pairs and their levels: all that does not depend on the model."""
+
+    frame: ChunkPairs
+    levels: ChunkLevels
+
+
+def compare_chunk(records: Sequence[Features], candidates: Sequence[Sequence[Features]]) -> ComparedChunk:
+    frame = chunk_pairs(candidates)
+    return ComparedChunk(
+        frame, chunk_levels(records, frame.residents, frame.record_index, frame.resident_index)
+    )
+
+
+@dataclass
 class ChunkResult:
     decisions: list
     pairs: int
@@ -498,14 +513,17 @@ def match_chunk(
     population: int | None,
     letters: Sequence,
     explain_top: int = 3,
+    compared: ComparedChunk | None = None,
 ) -> ChunkResult:
     """Decide a chunk of records: levels and scores for all their candidate pairs as arrays, then
     `decision.decide` per record (probabilities, rules, explanation) on its scored candidates.
-    The same decisions as `engine.match_record` record by record."""
+    The same decisions as `engine.match_record` record by record. `compared`: the levels already
+    computed (`compare_chunk` of the same records and candidates), e.g. while the model was fitted."""
     from .decision import ScoredPair, decide
 
-    frame = chunk_pairs(candidates)
-    computed = chunk_levels(records, frame.residents, frame.record_index, frame.resident_index)
+    if compared is None:
+        compared = compare_chunk(records, candidates)
+    frame, computed = compared.frame, compared.levels
     adjustments = np.fromiter(
         (model.name_adjustment(count, population) for count in name_counts),
         dtype=np.float64,
