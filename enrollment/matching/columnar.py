@@ -64,6 +64,7 @@ from .names import WILDCARD
 from .scoring import ScoringModel
 
 _UNDECIDED = -1
+_SLICE = 50_000  # name pairs compared per token-matrix pass
 
 
 def _codes(*groups: Sequence) -> list[np.ndarray]:
@@ -282,69 +283,70 @@ def _name_levels(a: _Side, b: _Side, ri, si, pair) -> tuple[np.ndarray, int]:
     todo = (level == _UNDECIDED) & ~scalar
     if todo.any():
         (tok_a, tok_b), vocab = _token_matrix((a, b))
-        idx = np.flatnonzero(todo)
-        ta, tb = tok_a[ri[idx]], tok_b[si[idx]]
-        la, lb = len_a[idx], len_b[idx]
-        swap = la > lb  # small = the record's tokens unless the resident's are fewer
-        small = np.where(swap[:, None], tb, ta)
-        large = np.where(swap[:, None], ta, tb)
-        s, big = np.minimum(la, lb), np.maximum(la, lb)
-        extra = big - s
-        valid_s, valid_l = small >= 0, large >= 0
-        equal = (small[:, :, None] == large[:, None, :]) & valid_s[:, :, None]
-        exact_s, used_l = equal.any(2), equal.any(1)
-        e = exact_s.sum(1)
-        close, loose, starts, slip = _token_relations(small, large, vocab, np.ones(len(idx), dtype=bool))
-        # align_tokens' greedy pairing of the remaining tokens, small's order, first free partner.
-        pool = valid_l & ~used_l
-        paired_close = np.zeros_like(exact_s)
-        rows = np.arange(len(idx))
-        for i in range(small.shape[1]):
-            pending = valid_s[:, i] & ~exact_s[:, i]
-            options = close[:, i, :] & pool & pending[:, None]
-            found = options.any(1)
-            first = options.argmax(1)
-            pool[rows[found], first[found]] = False
-            paired_close[found, i] = True
-        c = paired_close.sum(1)
-        unpaired = valid_s & ~exact_s & ~paired_close
-        u = unpaired.sum(1)
-        result = np.full(len(idx), _UNDECIDED, dtype=np.int8)
-        go = np.ones(len(idx), dtype=bool)
+        # In slices: the pairs × tokens × tokens arrays of a run's fit (600,000 pairs) stay small.
+        todo_idx = np.flatnonzero(todo)
+        for idx in np.array_split(todo_idx, -(-len(todo_idx) // _SLICE)):
+            ta, tb = tok_a[ri[idx]], tok_b[si[idx]]
+            la, lb = len_a[idx], len_b[idx]
+            swap = la > lb  # small = the record's tokens unless the resident's are fewer
+            small = np.where(swap[:, None], tb, ta)
+            large = np.where(swap[:, None], ta, tb)
+            s, big = np.minimum(la, lb), np.maximum(la, lb)
+            extra = big - s
+            valid_s, valid_l = small >= 0, large >= 0
+            equal = (small[:, :, None] == large[:, None, :]) & valid_s[:, :, None]
+            exact_s, used_l = equal.any(2), equal.any(1)
+            e = exact_s.sum(1)
+            close, loose, starts, slip = _token_relations(small, large, vocab, np.ones(len(idx), dtype=bool))
+            # align_tokens' greedy pairing of the remaining tokens, small's order, first free partner.
+            pool = valid_l & ~used_l
+            paired_close = np.zeros_like(exact_s)
+            rows = np.arange(len(idx))
+            for i in range(small.shape[1]):
+                pending = valid_s[:, i] & ~exact_s[:, i]
+                options = close[:, i, :] & pool & pending[:, None]
+                found = options.any(1)
+                first = options.argmax(1)
+                pool[rows[found], first[found]] = False
+                paired_close[found, i] = True
+            c = paired_close.sum(1)
+            unpaired = valid_s & ~exact_s & ~paired_close
+            u = unpaired.sum(1)
+            result = np.full(len(idx), _UNDECIDED, dtype=np.int8)
+            go = np.ones(len(idx), dtype=bool)
 
-        def settle(mask: np.ndarray, value: int) -> None:
-            nonlocal go
-            hit = go & mask
-            result[hit] = value
-            go &= ~mask
-
-        settle((e == s) & (s >= 2) & (extra <= 2), N_SUBSET)
-        # A name run together with a middle name (TRANBINH / TRAN VAN BINH): the scalar decides.
-        starts_any = (starts & valid_l[:, None, :]).any(2)
-        run_together = (u > 0) & (extra > 0) & ~(unpaired & ~starts_any).any(1)
-        defer = go & run_together
-        go &= ~run_together
-        settle((u == 0) & (extra <= 1) & ((e > 0) | (s == 1)) & ((s >= 2) | (extra == 0)), N_FUZZY)
-        joined_a, joined_b = a.joined_len[ri[idx]], b.joined_len[si[idx]]
-        near = go & (extra > 0) & (np.minimum(joined_a, joined_b) >= 8)
-        typo = np.zeros(len(idx), dtype=bool)
-        if near.any():
-            pos = np.flatnonzero(near)
-            left = [a.joined[k] for k in ri[idx[pos]]]
-            right = [b.joined[k] for k in si[idx[pos]]]
-            typo[pos] = _distances(OSA.distance, left, right, score_cutoff=1, dtype=np.int32) <= 1
-        settle(typo, N_FUZZY)
-        settle(u == 0, N_PARTIAL)
-        near_leftover = (loose & unpaired[:, :, None] & pool[:, None, :]).any((1, 2))
-        settle((u == 1) & (e + c >= 2) & near_leftover, N_PARTIAL)
-        one_left = (la == lb) & (s >= 2) & (e == s - 1)
-        only_s = np.argmax(valid_s & ~exact_s, axis=1)
-        only_l = np.argmax(valid_l & ~used_l, axis=1)
-        settle(one_left & slip[rows, only_s, only_l], N_PARTIAL)
-        settle(e > 0, N_TOKEN)
-        settle(np.ones(len(idx), dtype=bool), N_DISAGREE)
-        level[idx] = result
-        scalar[idx[defer]] = True
+            _settle(result, go, (e == s) & (s >= 2) & (extra <= 2), N_SUBSET)
+            # A name run together with a middle name (TRANBINH / TRAN VAN BINH): the scalar decides.
+            starts_any = (starts & valid_l[:, None, :]).any(2)
+            run_together = (u > 0) & (extra > 0) & ~(unpaired & ~starts_any).any(1)
+            defer = go & run_together
+            go &= ~run_together
+            _settle(
+                result,
+                go,
+                (u == 0) & (extra <= 1) & ((e > 0) | (s == 1)) & ((s >= 2) | (extra == 0)),
+                N_FUZZY,
+            )
+            joined_a, joined_b = a.joined_len[ri[idx]], b.joined_len[si[idx]]
+            near = go & (extra > 0) & (np.minimum(joined_a, joined_b) >= 8)
+            typo = np.zeros(len(idx), dtype=bool)
+            if near.any():
+                pos = np.flatnonzero(near)
+                left = [a.joined[k] for k in ri[idx[pos]]]
+                right = [b.joined[k] for k in si[idx[pos]]]
+                typo[pos] = _distances(OSA.distance, left, right, score_cutoff=1, dtype=np.int32) <= 1
+            _settle(result, go, typo, N_FUZZY)
+            _settle(result, go, u == 0, N_PARTIAL)
+            near_leftover = (loose & unpaired[:, :, None] & pool[:, None, :]).any((1, 2))
+            _settle(result, go, (u == 1) & (e + c >= 2) & near_leftover, N_PARTIAL)
+            one_left = (la == lb) & (s >= 2) & (e == s - 1)
+            only_s = np.argmax(valid_s & ~exact_s, axis=1)
+            only_l = np.argmax(valid_l & ~used_l, axis=1)
+            _settle(result, go, one_left & slip[rows, only_s, only_l], N_PARTIAL)
+            _settle(result, go, e > 0, N_TOKEN)
+            _settle(result, go, np.ones(len(idx), dtype=bool), N_DISAGREE)
+            level[idx] = result
+            scalar[idx[defer]] = True
     scalar_idx = np.flatnonzero(scalar)
     ra, rb = a.features, b.features
     for k in scalar_idx:
@@ -353,6 +355,12 @@ def _name_levels(a: _Side, b: _Side, ri, si, pair) -> tuple[np.ndarray, int]:
 
 
 # --- the other fields ----------------------------------------------------------------------------
+
+
+def _settle(result: np.ndarray, undecided: np.ndarray, mask: np.ndarray, value: int) -> None:
+    """Give `value` to the undecided pairs where `mask` holds; they are decided from then on."""
+    result[undecided & mask] = value
+    undecided &= ~mask
 
 
 def _birth_levels(a: _Side, b: _Side, ri, si) -> np.ndarray:
