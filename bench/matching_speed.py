@@ -196,7 +196,7 @@ def main() -> None:
     for cold in [c for c in (True, False) if args.only is None or args.only == ("cold" if c else "warm")]:
         for workers in (1, 2):
             reset(url, cold=cold)
-            if not cold:  # warm: build the index first, untimed
+            if not cold and not results:  # warm: build the index first, untimed (a run before left it built)
                 procs = start_workers(url, 2)
                 manage(url, "match_batch", str(batch_id), "--workers")
                 stop(procs)
