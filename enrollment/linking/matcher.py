@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
@@ -27,13 +29,12 @@ from enrollment.matching import (
     ScoringModel,
     Thresholds,
     key_hash,
-    level_matrix,
-    match_record,
     record_features,
     record_keys,
 )
 from enrollment.matching.blocking import name_frequency_key
-from enrollment.matching.comparisons import N_JOINED, compare_name
+from enrollment.matching.columnar import chunk_levels, compare_chunk, match_chunk, pair_levels
+from enrollment.matching.comparisons import N_JOINED
 from enrollment.matching.decision import ENROLLMENT_LETTER, WITHDRAWAL_LETTER, LetterContext
 from enrollment.matching.training import fit_model
 from enrollment.models import (
@@ -255,38 +256,68 @@ def fit_run_model(run: MatchRun) -> ScoringModel:
     wanted = {rid for k in all_keys for rid in members.get(k, ())}
     residents = _features(wanted)
     population = run.population or len(residents)
-    by_name, by_place, pairs, owners, adjustments = [], [], [], [], []
+    # The pairs as (record, resident column) indices: the records and the residents are compared
+    # once as columns, for the four sets of pairs at once (`columnar.chunk_levels`).
+    ids = list(residents)
+    column = {rid: j for j, rid in enumerate(ids)}
+    columns = [residents[rid] for rid in ids]
+    sets: dict[str, tuple[list[int], list[int]]] = {
+        name: ([], []) for name in ("pairs", "name", "place", "random")
+    }
+    pair_r, pair_s = sets["pairs"]
+    name_r, name_s = sets["name"]
+    place_r, place_s = sets["place"]
+    owners, adjustments = pair_r, []
     model = ScoringModel()
     for number, (record, keys) in enumerate(zip(records, keys_of, strict=True)):
         name_key = name_frequency_key(record)
         adjustment = model.name_adjustment(sizes.get(name_key, 0), population)
         for rid in dict.fromkeys(rid for k in keys for rid in members.get(k, ())):
-            if (resident := residents.get(rid)) is not None:
-                pairs.append((record, resident))
-                owners.append(number)
-                adjustments.append(adjustment if compare_name(record, resident) <= N_JOINED else 0.0)
-        by_name.extend((record, residents[rid]) for rid in members.get(name_key, ()) if rid in residents)
+            if (j := column.get(rid)) is not None:
+                pair_r.append(number)
+                pair_s.append(j)
+                adjustments.append(adjustment)
+        for rid in members.get(name_key, ()):
+            if (j := column.get(rid)) is not None:
+                name_r.append(number)
+                name_s.append(j)
         for key in keys:
             if key.startswith("b:"):
-                by_place.extend((record, residents[rid]) for rid in members.get(key, ()) if rid in residents)
+                for rid in members.get(key, ()):
+                    if (j := column.get(rid)) is not None:
+                        place_r.append(number)
+                        place_s.append(j)
     sample = _random_residents(run.municipality_id, population)
     rng = random.Random(len(records))  # not the run's id: the same files give the same model
-    random_pairs = (
-        [(rng.choice(records), rng.choice(sample)) for _ in range(FIT_RANDOM_PAIRS)]
-        if records and sample
-        else []
-    )
+    if records and sample:
+        # rng.choice(records), rng.choice(sample) as indices: the same draws as pairs of objects.
+        draw_records, draw_sample, offset = range(len(records)), range(len(sample)), len(columns)
+        random_r, random_s = sets["random"]
+        for _ in range(FIT_RANDOM_PAIRS):
+            random_r.append(rng.choice(draw_records))
+            random_s.append(offset + rng.choice(draw_sample))
+    columns.extend(sample)
+    sizes_of = [len(sets[name][0]) for name in sets]
+    computed = chunk_levels(
+        records,
+        columns,
+        np.fromiter((k for name in sets for k in sets[name][0]), dtype=np.int64, count=sum(sizes_of)),
+        np.fromiter((j for name in sets for j in sets[name][1]), dtype=np.int64, count=sum(sizes_of)),
+    ).levels
+    candidates, by_name, by_place, random_levels = np.split(computed, np.cumsum(sizes_of)[:-1])
+    # The frequency adjustment counts only where the name agrees exactly or but for spacing.
+    adjusted = np.where(candidates[:, 0] <= N_JOINED, np.asarray(adjustments, dtype=np.float64), 0.0)
     labelled, labels = labelled_pairs(run.municipality_id)
     return fit_model(
-        by_name=level_matrix(by_name),
-        by_place=level_matrix(by_place),
-        random_levels=level_matrix(random_pairs),
-        candidates=level_matrix(pairs),
+        by_name=by_name,
+        by_place=by_place,
+        random_levels=random_levels,
+        candidates=candidates,
         candidate_records=np.asarray(owners, dtype=np.int64),
-        adjustments=np.asarray(adjustments, dtype=np.float64),
+        adjustments=adjusted,
         records=len(records),
         population=population,
-        labelled=level_matrix(labelled) if labelled else None,
+        labelled=pair_levels(labelled) if labelled else None,
         labels=labels or None,
         target_precision=thresholds.target_precision,
     )
@@ -350,10 +381,22 @@ def labelled_pairs(municipality_id: int) -> tuple[list[tuple[Features, Features]
     return pairs, labels
 
 
-def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
-    """Decide the ISA rows lo..hi of the run's batch. Called inside the chunk's transaction."""
-    model = run_model(run)
-    thresholds = Thresholds.from_dict(run.thresholds)
+@dataclass
+class ChunkInput:
+    """What deciding a chunk needs: its records' features (in row order), each record's candidate
+    residents in the order the keys found them, the block size of each record's name letters, and
+    the letter each reading would lead to."""
+
+    features: list[Features]
+    found: list[list[Features]]
+    name_counts: list[int]
+    letters: list[LetterContext]
+    population: int | None
+
+
+def chunk_input(run: MatchRun, lo: int, hi: int) -> ChunkInput:
+    """Read the ISA rows lo..hi of the run's batch and their candidates (one grouped key look-up,
+    the candidates' stored features in one query per 20,000)."""
     records = list(
         IsaRecord.objects.filter(batch_id=run.batch_id, row_number__range=(lo, hi))
         .order_by("row_number")
@@ -369,25 +412,55 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
     residents = _features(wanted)
     insured = insured_resident_ids(run.municipality_id, residents)
     letters = {kind: LetterContext(kind=kind, insured=insured) for kind in set(kinds)}
+    found = [
+        [
+            residents[rid]
+            for rid in dict.fromkeys(rid for k in keys for rid in members.get(k, ()))
+            if rid in residents
+        ]
+        for keys in keys_of
+    ]
+    return ChunkInput(
+        features=features,
+        found=found,
+        name_counts=[sizes.get(name_frequency_key(f), 0) for f in features],
+        letters=[letters[kind] for kind in kinds],
+        population=run.population or None,
+    )
+
+
+def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
+    """Decide the ISA rows lo..hi of the run's batch. Called inside the chunk's transaction."""
+    started = time.perf_counter()
+    # The records and their candidates first: a worker waiting for another to fit the run's model
+    # reads its chunk meanwhile.
+    chunk_in = chunk_input(run, lo, hi)
+    features = chunk_in.features
     remembered = dict(
         RememberedLink.objects.filter(
             municipality_id=run.municipality_id, identity_key__in={identity_key(f) for f in features}
         ).values_list("identity_key", "resident_id")
     )
+    compared = compare_chunk(features, chunk_in.found)  # the levels need no model
+    read = time.perf_counter()
+    model = run_model(run)
+    thresholds = Thresholds.from_dict(run.thresholds)
+    fitted = time.perf_counter()
     now = timezone.now()
     rows, events = [], []
     counts = {AUTO_MATCH: 0, REVIEW: 0, NO_MATCH: 0, "remembered": 0}
-    for record, keys, kind in zip(features, keys_of, kinds, strict=True):
-        candidate_ids = dict.fromkeys(rid for k in keys for rid in members.get(k, ()))
-        decision = match_record(
-            record,
-            [residents[rid] for rid in candidate_ids if rid in residents],
-            thresholds=thresholds,
-            model=model,
-            name_count=sizes.get(name_frequency_key(record), 0),
-            population=run.population or None,
-            letters=letters[kind],
-        )
+    chunk = match_chunk(
+        features,
+        chunk_in.found,
+        thresholds=thresholds,
+        model=model,
+        name_counts=chunk_in.name_counts,
+        population=chunk_in.population,
+        letters=chunk_in.letters,
+        compared=compared,
+    )
+    decided = time.perf_counter()
+    for record, decision in zip(features, chunk.decisions, strict=True):
         row, event = _decision_row(run, record, decision, remembered.get(identity_key(record)), now)
         rows.append(row)
         if event:
@@ -406,6 +479,12 @@ def match_rows(run: MatchRun, lo: int, hi: int) -> dict:
             ["decision_id", "municipality_id", "action", "resident_after", "note", "at"],
             [(ids[isa_id], run.municipality_id, *rest) for isa_id, *rest in events],
         )
+    logger.info(
+        "match run %s rows %s-%s: read and compare %.2f s, model %.2f s, decide %.2f s "
+        "(%s pairs, %s by compare_name), write %.2f s",
+        run.pk, lo, hi, read - started, fitted - read, decided - fitted, chunk.pairs, chunk.fallback,
+        time.perf_counter() - decided,
+    )  # fmt: skip
     return counts
 
 

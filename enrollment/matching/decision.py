@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -203,19 +204,30 @@ class FieldComparison:
         return _COMPARISON[self.field].level_labels_ja[self.level]
 
     def to_dict(self) -> dict:
-        data = {
+        return {
             "field": self.field,
             "field_label": self.field_label,
             "record_value": self.record_value,
             "resident_value": self.resident_value,
-            "level": self.level,
-            "level_label": self.level_label,
-            "weight": round(self.weight, 3),
-            "frequency_adjustment": round(self.frequency_adjustment, 3),
+            **_level_part(self.field, self.level, self.weight, self.frequency_adjustment, self.m, self.u),
         }
-        if self.m is not None and self.u is not None:
-            data["m"], data["u"] = float(f"{self.m:.4g}"), float(f"{self.u:.4g}")
-        return data
+
+
+@lru_cache(maxsize=1 << 14)
+def _level_part(
+    field: str, level: str, weight: float, adjustment: float, m: float | None, u: float | None
+) -> dict:
+    """The part of a field's explanation that depends on its level and the model only (the same for
+    thousands of pairs: formatted once). Read-only: `FieldComparison.to_dict` copies it."""
+    data = {
+        "level": level,
+        "level_label": _COMPARISON[field].level_labels_ja[level],
+        "weight": round(weight, 3),
+        "frequency_adjustment": round(adjustment, 3),
+    }
+    if m is not None and u is not None:
+        data["m"], data["u"] = float(f"{m:.4g}"), float(f"{u:.4g}")
+    return data
 
 
 _COMPARISON = {c.field: c for c in COMPARISONS}
