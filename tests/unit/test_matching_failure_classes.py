@@ -20,7 +20,17 @@ from enrollment.matching import (
     record_features,
     resident_features,
 )
-from enrollment.matching.comparisons import COMPARISONS
+from enrollment.matching.comparisons import (
+    A_DISAGREE,
+    A_EXACT,
+    B_DISAGREE,
+    B_EXACT,
+    COMPARISONS,
+    KANA_LEVELS,
+    N_DISAGREE,
+    N_EXACT,
+    N_TOKEN,
+)
 from enrollment.matching.scoring import estimate_parameters
 
 HERE = "東京都小金井市本町1丁目2番3号 コーポ本町101"
@@ -173,9 +183,9 @@ def test_6_em_learns_that_a_shared_token_is_evidence_when_the_data_say_so():
     for _ in range(4000):
         match = rng.random() < 0.5
         row = [0] * len(COMPARISONS)
-        row[0] = 5 if match and rng.random() < 0.4 else (0 if match else 6)
-        row[1] = 0 if match else 3
-        row[2], row[3], row[4], row[5] = 0, 0, 0 if match else 3, 3
+        row[0] = N_TOKEN if match and rng.random() < 0.4 else (N_EXACT if match else N_DISAGREE)
+        row[1] = B_EXACT if match else B_DISAGREE
+        row[2], row[3], row[4], row[5] = 0, 0, A_EXACT if match else A_DISAGREE, len(KANA_LEVELS) - 1
         rows.append(row)
     result = estimate_parameters(np.array(rows), fix_u=True)
     assert result.model().weight("name", "token") > 0
