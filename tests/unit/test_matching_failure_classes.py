@@ -161,7 +161,7 @@ def test_5_only_the_near_name_elsewhere_is_not_matched_automatically():
 
 
 def _levels_model(token_m: float) -> ScoringModel:
-    return ScoringModel({"name": {"token": (token_m, 0.05), "disagree": (0.01 - token_m + 0.005, 0.91913)}})
+    return ScoringModel({"name": {"token": (token_m, 0.15), "disagree": (0.01 - token_m + 0.005, 0.80913)}})
 
 
 def test_6_a_garbled_given_name_with_the_family_name_birth_date_and_address_follows_the_learned_weights():
