@@ -333,16 +333,27 @@ def estimate_parameters(
     return EstimationResult(params=params, match_rate=rate, iterations=iteration, converged=converged)
 
 
-def estimate_u(levels: np.ndarray | Sequence[Sequence[int]], *, pseudo_count: float = 1.0) -> Params:
+def estimate_u(
+    levels: np.ndarray | Sequence[Sequence[int]], *, pseudo_count: float = 1.0, match_share: float = 0.0
+) -> Params:
     """u from level frequencies among random (record, resident) pairs, which are almost all non-matches.
 
-    Levels never seen keep a small share (pseudo-count over the level count) instead of u = 0.
+    `match_share`: the share of random pairs expected to be the same person (the share of records
+    whose person is here over the register's size). Their levels are taken out with the seed's m, so
+    that a small register (500 residents: one random pair in 600 is a true match) does not make
+    an exact agreement look common among different people. Levels never seen keep a small share
+    (pseudo-count over the level count) instead of u = 0.
     """
     gamma = np.asarray(levels, dtype=np.int64)
+    share = min(max(float(match_share), 0.0), 0.5)
     result: dict[str, dict[str, tuple[float, float]]] = {}
     for i, c in enumerate(COMPARISONS):
         n_levels = len(c.levels) - 1
         counts = np.bincount(gamma[:, i], minlength=len(c.levels))[:n_levels].astype(np.float64)
+        if share:
+            seen = counts.sum()
+            m = np.array([DEFAULT_PARAMS[c.field][lv][0] for lv in c.levels[:-1]])
+            counts = np.maximum(counts - share * seen * m, 0.0)
         counts += pseudo_count / n_levels
         shares = counts / counts.sum()
         result[c.field] = {

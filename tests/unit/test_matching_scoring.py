@@ -145,6 +145,22 @@ def test_estimate_u_counts_levels_among_random_pairs():
     assert params["name"]["joined"][1] > 0  # a level seen rarely or never still gets a small share
 
 
+def test_estimate_u_takes_out_the_true_matches_of_a_small_registers_random_pairs():
+    # 300 residents: one random (record, resident) pair in 375 is the record's person (matched
+    # share 0.8). Counted as they are, those make an exact name look 30% commoner among strangers.
+    rng = np.random.default_rng(6)
+    n, share = 200_000, 0.8 / 300
+    strangers, _ = synthetic_levels(n, match_rate=0.0, seed=6, missing=0.0)
+    same = rng.random(n) < share
+    for i, comparison in enumerate(COMPARISONS):
+        m = np.array([DEFAULT_PARAMS[comparison.field][lv][0] for lv in comparison.levels[:-1]])
+        strangers[same, i] = rng.choice(len(m), size=int(same.sum()), p=m / m.sum())
+    plain = estimate_u(strangers)["name"]["exact"][1]
+    corrected = estimate_u(strangers, match_share=share)["name"]["exact"][1]
+    assert plain > 0.012
+    assert corrected == pytest.approx(TRUE_U["name"][0], rel=0.1)
+
+
 def test_em_rejects_a_matrix_of_the_wrong_shape():
     with pytest.raises(ValueError):
         estimate_parameters([[0, 0, 0]])
