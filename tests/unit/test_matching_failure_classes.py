@@ -104,6 +104,24 @@ def test_2_a_record_from_another_municipality_does_not_link_a_namesake_living_he
     assert decision.best.comparisons[3].level == "disagree"  # 在住 here against an address elsewhere
 
 
+def test_2_a_rare_namesake_living_here_gets_no_letter_and_nobody_is_asked():
+    # The generator's 29 false automatic matches: somebody registered elsewhere who shares a rare
+    # name, birth date and sex with a resident who is 在住 here. However rare the name (the
+    # term-frequency bonus at its cap), the reading "it is this resident" sends no letter from
+    # here either (the ISA says they live elsewhere), so the record is decided without asking.
+    record = isa("ZYLBERSZTEJN ARKADIUSZ", address=ELSEWHERE, lg_code="131237")
+    decision = match_record(record, [register("HERE", "ZYLBERSZTEJN ARKADIUSZ", address=OTHER)],
+                            thresholds=Thresholds(), letters=NOBODY_INSURED, population=400_000, name_count=1)  # fmt: skip
+    assert decision.best.comparisons[0].frequency_adjustment > 0
+    assert (decision.outcome, decision.reason) == (NO_MATCH, "no_letter_either_way")
+    assert "address_elsewhere" in decision.reasons
+    assert {(r.action, r.no_letter_why) for r in decision.readings} <= {
+        ("none", "lives_elsewhere"),
+        ("none", "not_here"),
+    }
+    assert decision.stake == 0
+
+
 def test_2_a_record_from_another_municipality_with_only_a_former_resident_is_decided_without_asking():
     record = isa(address=ELSEWHERE, lg_code="131237")
     decision = decide(record, register("GONE", status="moved_out", address=OTHER))
