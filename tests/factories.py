@@ -36,6 +36,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
+            from tests.conftest import ensure_roles  # (tests.conftest imports this module)
+
+            # A transactional test run earlier in this process empties the groups the roles
+            # migration made; in a parallel run (make test) that depends on the order of the tests.
+            ensure_roles()
             self.groups.add(Group.objects.get(name=extracted))
 
 

@@ -30,7 +30,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import ON_CI
 
-# pytest-django's live server listens on this address (read when the fixture starts).
+# pytest-django's live server listens on this address (read when the fixture starts); no port: the
+# system gives each one a free port, so parallel workers (make test) never share one.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 CHROMIUM = "/usr/bin/chromium"
