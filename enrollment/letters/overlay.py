@@ -11,7 +11,7 @@ line height in mm, half-leading above the text). One subset of the font (HarfBuz
 glyph ids kept, as WeasyPrint embeds it) is embedded per chunk of pages, with widths and a
 ToUnicode map, so the text is real text for search, copy and screen readers.
 
-`draw_overlays` returns None for a chunk holding a letter it cannot draw exactly as WeasyPrint
+`overlay_pages` returns None for a chunk holding a letter it cannot draw exactly as WeasyPrint
 would: an address line wider than the window (WeasyPrint would wrap it; `check_address` holds such
 a letter, but its preview must still show it) or a character the font lacks (WeasyPrint would
 fall back to another font; such a letter is held too). The caller then lays out that chunk
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .address import PT_PER_MM
 from .content import LayoutConfig
@@ -217,7 +217,7 @@ class ShownText:
     vertical: bool  # a glyph moved up or down: not drawn here (never in Latin or CJK text)
 
 
-@cache
+@lru_cache(maxsize=65536)  # lines repeat (towns, buildings); bounded for long-lived workers
 def _shown(text: str) -> ShownText:
     font = _font()
     glyphs = font.shape(text)

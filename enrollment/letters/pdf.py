@@ -4,7 +4,7 @@ composition of a batch from variant bodies and personal overlays with pypdf.
 Why composition: a bilingual reminder is two dense pages, ~0.25 s of WeasyPrint CPU time. Letters
 of a batch differ only in address, names, number and issue date, so each distinct text (a
 *variant*: kind, language, deadline, …) is laid out once as a *body*, and every letter gets a
-one-page *overlay* with its personal data (drawn by overlay.py, ~0.3 ms). The final PDF draws the body page as a shared
+one-page *overlay* with its personal data (drawn by overlay.py, < 1 ms). The final PDF draws the body page as a shared
 Form XObject under the overlay: each letter page is real text (pdftotext, search and screen readers
 see it), and the file holds every body once.
 """
