@@ -131,8 +131,8 @@ def index_imported(municipality_id: int, batch_id: int) -> dict[str, int]:
         names=FEATURE_FIELDS,
     )
     copy_arrow(ResidentFeatures, FEATURE_FIELDS, [features])
-    # In the primary key's order: B-tree inserts in key order touch each page once, where random
-    # 64-bit hashes touched a random page per row (13 s → ~1 s for 370,000 keys under load).
+    # In the primary key's order, so the B-tree inserts walk its pages in order rather than at
+    # random (measured at load ~10 it did not change the COPY's ~6 s for 370,000 keys).
     order = np.argsort(computed.key_hashes, kind="stable")
     key_ids = ids.to_numpy()[computed.key_rows][order]
     keys = pa.table(
