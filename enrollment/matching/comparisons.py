@@ -194,8 +194,8 @@ def compare_lg_code(a: Features, b: Features) -> int:
 
 # --- address -------------------------------------------------------------------------------------
 
-ADDRESS_LEVELS = ("exact", "block_close", "block", "town_chome", "similar", "disagree", MISSING)
-A_EXACT, A_BLOCK_CLOSE, A_BLOCK, A_TOWN_CHOME, A_SIMILAR, A_DISAGREE, A_MISSING = range(7)
+ADDRESS_LEVELS = ("exact", "block_close", "block", "town_chome", "similar", "resembling", "disagree", MISSING)
+A_EXACT, A_BLOCK_CLOSE, A_BLOCK, A_TOWN_CHOME, A_SIMILAR, A_RESEMBLING, A_DISAGREE, A_MISSING = range(8)
 # "block_close": the same block, and building and room differ only by this little in the whole text
 # (a slip in the building name or room, a neighbouring room: the data tell which it mostly is).
 # "similar": the town or the block differs, but the whole address text is this close (Indel
@@ -203,6 +203,9 @@ A_EXACT, A_BLOCK_CLOSE, A_BLOCK, A_TOWN_CHOME, A_SIMILAR, A_DISAGREE, A_MISSING 
 # in a street or suburb name, an address the Japanese parser does not understand (FEBRL's
 # Australian ones) written with a slip. Splink's address comparisons have the same level (Jaro-Winkler ≥ 0.9).
 ADDRESS_SIMILARITY = 0.85
+# "resembling": less close, but most of the text is shared (two fields of an Australian address
+# changed; in a Japanese register, mostly another address in the same ward: the data say which).
+ADDRESS_RESEMBLANCE = 0.7
 
 
 def compare_address(a: Features, b: Features) -> int:
@@ -225,7 +228,10 @@ def _close_text(x: Address, y: Address) -> bool:
 
 
 def _similar_or_disagree(x: Address, y: Address) -> int:
-    return A_SIMILAR if _close_text(x, y) else A_DISAGREE
+    similarity = Indel.normalized_similarity(x.canonical, y.canonical, score_cutoff=ADDRESS_RESEMBLANCE)
+    if similarity >= ADDRESS_SIMILARITY:
+        return A_SIMILAR
+    return A_RESEMBLING if similarity else A_DISAGREE
 
 
 # --- katakana reading / 通称 -----------------------------------------------------------------------
@@ -286,7 +292,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "address", "住所", ADDRESS_LEVELS,
         {"exact": "一致（方書・部屋番号まで）", "block_close": "番地まで一致・方書等も近い", "block": "番地まで一致", "town_chome": "町名・丁目まで一致",
-         "similar": "表記が近い（誤字の可能性）", "disagree": "不一致", MISSING: "データなし"},
+         "similar": "表記が近い（誤字の可能性）",
+         "resembling": "表記の大半が共通", "disagree": "不一致", MISSING: "データなし"},
         compare_address, lambda f: f.address.canonical, lambda f: f.address.canonical,
     ),
     Comparison(

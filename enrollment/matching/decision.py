@@ -498,7 +498,7 @@ def decide(
                     Reading(None, nobody, NO_LETTER)):  # fmt: skip
         recipient = reading.resident_id if reading.action != NO_LETTER else None
         mass[recipient] = mass.get(recipient, 0.0) + reading.probability
-    stake = 1.0 - max(mass.values())
+    stake = max(0.0, 1.0 - max(mass.values()))  # never below 0 by rounding
     recipients = {r.resident_id if r.action != NO_LETTER else None for r in plausible}
 
     def explained() -> tuple[CandidateScore, ...]:

@@ -62,7 +62,8 @@ DEFAULT_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
         "block": (0.08, 1.5e-4),
         "town_chome": (0.01, 3e-3),
         "similar": (0.01, 0.005),
-        "disagree": (0.26, 0.9917),
+        "resembling": (0.01, 0.01),
+        "disagree": (0.25, 0.9817),
     },
     # Weak on purpose: real readings vary (a Chinese name read in Japanese on'yomi disagrees).
     "kana": {"agree": (0.75, 0.15), "partial": (0.17, 0.40), "disagree": (0.08, 0.45)},

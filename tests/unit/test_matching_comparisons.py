@@ -150,10 +150,22 @@ def test_municipality_code_levels():
         ("東京都小金井市緑町1-2-3 コーポ本町101", ADDRESS, "similar"),  # another town, one character away
         ("東京都府中市宮西町4-17-11", ADDRESS, "disagree"),
         # Addresses the Japanese parser does not understand (FEBRL's): a slip in the suburb.
-        ("3 palmer street, tesbury, lake heights 2430 vic", "3 palmer street, tesbury, lake hieghts 2430 vic",
-         "block_close"),
-        ("stockdale street, roweth lrpe, cleveland 3011 nws", "stockdale street, rowethorpe, cleveland 3011 nsw",
-         "similar"),
+        (
+            "3 palmer street, tesbury, lake heights 2430 vic",
+            "3 palmer street, tesbury, lake hieghts 2430 vic",
+            "block_close",
+        ),
+        (
+            "stockdale street, roweth lrpe, cleveland 3011 nws",
+            "stockdale street, rowethorpe, cleveland 3011 nsw",
+            "similar",
+        ),
+        # Two of its parts changed: most of the text still shared.
+        (
+            "5 stockdale street, rowethorpe, kingston 3011 vic",
+            "stockdale street, rowethorpe, cleveland 3011 nsw",
+            "resembling",
+        ),
         ("", ADDRESS, "missing"),
     ],
 )
