@@ -176,8 +176,8 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="use BENCH_DATABASE as an earlier run left it (register, ISA batch and, for --only warm, the "
-        "matching index already there): no fresh database, no import",
+        help="use BENCH_DATABASE as an earlier run left it (register and ISA batch imported): no fresh "
+        "database, no import",
     )
     parser.add_argument("--splink-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -210,7 +210,7 @@ def main() -> None:
     for cold in [c for c in (True, False) if args.only is None or args.only == ("cold" if c else "warm")]:
         for workers in [int(n) for n in args.workers.split(",")]:
             reset(url, cold=cold)
-            if not cold and not results and not args.reuse:  # warm: build the index first, untimed
+            if not cold and not results:  # warm: build the index first, untimed (a run before left it built)
                 procs = start_workers(url, 2)
                 manage(url, "match_batch", str(batch_id), "--workers")
                 stop(procs)
