@@ -11,7 +11,7 @@ The scalar functions in `comparisons.py` stay the definition: `tests/unit/test_m
 checks that both give the same levels, scores and decisions record for record. A name pair the token
 matrices cannot settle on their own — a '?' letter lost in CP932, a token repeated in one name, the
 same letters spaced differently, a name run together with its middle name — is compared by
-`compare_name` itself (`ChunkLevels.fallback` counts them: well under 1% of pairs).
+`compare_name` itself (`ChunkLevels.fallback` counts them: 2–3% of the pairs on the generator's data).
 
     levels = chunk_levels(records, residents, record_index, resident_index)
     scores, adjustments = score_levels(levels.levels, model, name_adjustments[record_index])
