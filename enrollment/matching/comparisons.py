@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA, Indel
 
-from .addresses import rooms_agree, towns_agree
+from .addresses import Address, rooms_agree, towns_agree
 from .features import Features
 from .names import (
     WILDCARD,
@@ -45,8 +45,8 @@ class Comparison:
 
 # --- name ----------------------------------------------------------------------------------------
 
-NAME_LEVELS = ("exact", "joined", "subset", "fuzzy", "partial", "token", "disagree", MISSING)
-N_EXACT, N_JOINED, N_SUBSET, N_FUZZY, N_PARTIAL, N_TOKEN, N_DISAGREE, N_MISSING = range(8)
+NAME_LEVELS = ("exact", "joined", "subset", "fuzzy", "partial", "near", "token", "disagree", MISSING)
+N_EXACT, N_JOINED, N_SUBSET, N_FUZZY, N_PARTIAL, N_NEAR, N_TOKEN, N_DISAGREE, N_MISSING = range(9)
 
 
 def compare_name(a: Features, b: Features) -> int:
@@ -111,7 +111,12 @@ def _compare_tokens(
         return N_PARTIAL
     if one_letter_slip(ta, tb):  # HTAR CHO / HTAR CHU: two tokens, a slip in the short one
         return N_PARTIAL
-    return N_TOKEN if exact else N_DISAGREE
+    if exact:
+        return N_TOKEN
+    # No token shared exactly, but one is a typo of another (NICHOLSA HO / NICHOLAS EGLINTON, MASOJN /
+    # MASON): one name part garbled and the other replaced or missing. Among different people it is
+    # rarer than a shared token; the data tell how much rarer (level "near", learned).
+    return N_NEAR if close else N_DISAGREE
 
 
 # --- birth date ----------------------------------------------------------------------------------
@@ -189,8 +194,18 @@ def compare_lg_code(a: Features, b: Features) -> int:
 
 # --- address -------------------------------------------------------------------------------------
 
-ADDRESS_LEVELS = ("exact", "block", "town_chome", "disagree", MISSING)
-A_EXACT, A_BLOCK, A_TOWN_CHOME, A_DISAGREE, A_MISSING = range(5)
+ADDRESS_LEVELS = ("exact", "block_close", "block", "town_chome", "similar", "resembling", "disagree", MISSING)
+A_EXACT, A_BLOCK_CLOSE, A_BLOCK, A_TOWN_CHOME, A_SIMILAR, A_RESEMBLING, A_DISAGREE, A_MISSING = range(8)
+# "block_close": the same block, and building and room differ only by this little in the whole text
+# (a slip in the building name or room, a neighbouring room: the data tell which it mostly is).
+# "similar": the town or the block differs, but the whole address text is this close (Indel
+# normalised similarity of the canonical forms): a typo in the town name (本町 / 本丁), a letter lost
+# in a street or suburb name, an address the Japanese parser does not understand (FEBRL's
+# Australian ones) written with a slip. Splink's address comparisons have the same level (Jaro-Winkler ≥ 0.9).
+ADDRESS_SIMILARITY = 0.85
+# "resembling": less close, but most of the text is shared (two fields of an Australian address
+# changed; in a Japanese register, mostly another address in the same ward: the data say which).
+ADDRESS_RESEMBLANCE = 0.7
 
 
 def compare_address(a: Features, b: Features) -> int:
@@ -198,12 +213,25 @@ def compare_address(a: Features, b: Features) -> int:
     if not (x.town or x.block or x.building or x.room) or not (y.town or y.block or y.building or y.room):
         return A_MISSING  # x.is_empty or y.is_empty, inlined
     if x.town != y.town and not towns_agree(x.town, y.town):
-        return A_DISAGREE
+        return _similar_or_disagree(x, y)
     if x.block and x.block == y.block:
-        return A_EXACT if rooms_agree(x, y) else A_BLOCK
+        if rooms_agree(x, y):
+            return A_EXACT
+        return A_BLOCK_CLOSE if _close_text(x, y) else A_BLOCK
     if not x.block or not y.block or x.block[0] == y.block[0]:
         return A_TOWN_CHOME
-    return A_DISAGREE
+    return _similar_or_disagree(x, y)
+
+
+def _close_text(x: Address, y: Address) -> bool:
+    return Indel.normalized_similarity(x.canonical, y.canonical, score_cutoff=ADDRESS_SIMILARITY) > 0
+
+
+def _similar_or_disagree(x: Address, y: Address) -> int:
+    similarity = Indel.normalized_similarity(x.canonical, y.canonical, score_cutoff=ADDRESS_RESEMBLANCE)
+    if similarity >= ADDRESS_SIMILARITY:
+        return A_SIMILAR
+    return A_RESEMBLING if similarity else A_DISAGREE
 
 
 # --- katakana reading / 通称 -----------------------------------------------------------------------
@@ -242,7 +270,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         "name", "氏名（英字）", NAME_LEVELS,
         {"exact": "一致", "joined": "空白の位置のみ相違", "subset": "ミドルネーム等の欠落",
          "fuzzy": "表記ゆれ（誤字）", "partial": "一部の語のみ一致", "token": "同じ語を含むが他の語は相違",
-         "disagree": "不一致", MISSING: "データなし"},
+         "near": "一語が誤字程度に近く他の語は相違", "disagree": "不一致", MISSING: "データなし"},
         compare_name, lambda f: f.name, lambda f: f.name,
     ),
     Comparison(
@@ -263,8 +291,9 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "address", "住所", ADDRESS_LEVELS,
-        {"exact": "一致（方書・部屋番号まで）", "block": "番地まで一致", "town_chome": "町名・丁目まで一致",
-         "disagree": "不一致", MISSING: "データなし"},
+        {"exact": "一致（方書・部屋番号まで）", "block_close": "番地まで一致・方書等も近い", "block": "番地まで一致", "town_chome": "町名・丁目まで一致",
+         "similar": "表記が近い（誤字の可能性）",
+         "resembling": "表記の大半が共通", "disagree": "不一致", MISSING: "データなし"},
         compare_address, lambda f: f.address.canonical, lambda f: f.address.canonical,
     ),
     Comparison(

@@ -13,19 +13,16 @@ from typing import NamedTuple
 from .comparisons import (
     A_EXACT,
     B_EXACT,
-    B_MISSING,
     COMPARISONS,
+    G_DISAGREE,
     G_EXACT,
     MISSING,
     N_EXACT,
     N_JOINED,
-    N_MISSING,
-    N_PARTIAL,
-    S_AGREE,
     S_DISAGREE,
 )
 from .features import MATCHING_FIELDS, Features
-from .names import anagram_key, one_letter_slip
+from .names import anagram_key
 from .scoring import ScoringModel
 
 AUTO_MATCH = "auto_match"
@@ -43,6 +40,7 @@ REASON_LABELS_JA = {
     "field_problem": "ISAデータの照合項目に不備あり",
     "same_name_dob_sex": "氏名・生年月日・性別が同じ住民が複数",
     "sex_differs": "性別が異なる",
+    "address_elsewhere": "ISAの住所が他市区町村（在住の住民とは自動で結び付けない）",
     "close_candidates": "他の候補者である可能性も残る",
     "weak_identity": "氏名または生年月日の一致が不十分",
     "score_between": "本人である確率が自動照合の基準未満",
@@ -73,21 +71,8 @@ NO_LETTER_WHY_JA = {
     "insured": "すでに国保に加入",
     "not_insured": "国保に加入していない",
     "not_here": "この市区町村の住民でない",
+    "lives_elsewhere": "ISAの住所は他市区町村（住民票は在住のまま）",
 }
-
-
-def _identity_agrees(levels: Sequence[int], model: ScoringModel, adjustment: float) -> bool:
-    """Name and birth date carry the identity: an automatic match needs each of them to be evidence
-    for the same person on its own (a positive learned weight; the name's after its frequency
-    adjustment). Address and birth date alone would pick a relative (family members share the
-    address, twins the birth date too); name and address alone a parent with the child's name.
-    What counts as positive is the municipality's own data (a shared family name is evidence in
-    FEBRL's Australian names, next to none among Vietnamese ones)."""
-    name, birth = levels[0], levels[1]
-    if name == N_MISSING or birth == B_MISSING:
-        return False
-    weights = model.weights
-    return weights[0][name] + (adjustment if name <= N_JOINED else 0.0) > 0 and weights[1][birth] > 0
 
 
 def _sex_tolerable(levels: Sequence[int]) -> bool:
@@ -98,19 +83,6 @@ def _sex_tolerable(levels: Sequence[int]) -> bool:
         and levels[1] == B_EXACT
         and levels[4] == A_EXACT
         and levels[3] == G_EXACT
-    )
-
-
-def _same_flat_slip(record: Features, resident: Features, levels: Sequence[int]) -> bool:
-    """A one-letter slip in a short name token (`one_letter_slip`) is as good as a typo when
-    everything else agrees exactly: the birth date, the sex and the address down to the building
-    and room."""
-    return (
-        levels[0] == N_PARTIAL
-        and levels[1] == B_EXACT
-        and levels[2] == S_AGREE
-        and levels[4] == A_EXACT
-        and one_letter_slip(record.tokens, resident.tokens)
     )
 
 
@@ -171,10 +143,16 @@ class LetterContext:
     kind: str = ENROLLMENT_LETTER
     insured: frozenset[str] = frozenset()
 
-    def action(self, resident: Features) -> tuple[str, str]:
-        """(action, why there is none) of linking the record to this resident."""
+    def action(self, resident: Features, *, elsewhere: bool = False) -> tuple[str, str]:
+        """(action, why there is none) of linking the record to this resident. `elsewhere`: the
+        record's address is in another municipality while the register says 在住 (lg_code level
+        "disagree"): if it is this resident, the ISA says they have moved (the 転出 not yet on the
+        register), and an enrollment or withdrawal letter belongs to the new municipality — no
+        letter from here whichever way the record is read."""
         if resident.status != "resident":
             return NO_LETTER, resident.status
+        if elsewhere:
+            return NO_LETTER, "lives_elsewhere"
         insured = resident.key in self.insured
         if self.kind == WITHDRAWAL_LETTER:
             return (WITHDRAWAL_LETTER, "") if insured else (NO_LETTER, "not_insured")
@@ -406,7 +384,9 @@ def explain(
         comparisons.append(FieldComparison(
             field, values[i], resident_value(resident), name, weights[i][level] + extra, extra, m, u
         ))  # fmt: skip
-    action, why = letters.action(resident) if letters is not None else ("", "")
+    action, why = (
+        letters.action(resident, elsewhere=levels[3] == G_DISAGREE) if letters is not None else ("", "")
+    )
     return CandidateScore(resident.key, resident.status, score, tuple(comparisons), probability, action, why)
 
 
@@ -439,11 +419,14 @@ def decide(
     does not change a letter, by a supervisor where it would.
 
     Probabilities: the readings "it is candidate i" and "it is nobody here" share probability 1
-    (`reading_probabilities`). auto_match needs the best candidate's probability ≥ the target
-    precision, and none of: an import problem in a matching field; another candidate with the same
-    name, birth date, sex and address (a doppelgänger: always to a person, `doppelganger`); a sex
-    disagreement that is not a slip (`_sex_tolerable`); a name or birth date that says nothing
-    (`_identity_agrees`).
+    (`reading_probabilities`). auto_match needs the best candidate's probability ≥ the automatic
+    threshold (set from the target precision), and none of: another candidate with the same name,
+    birth date, sex and address (a doppelgänger: always to a person, `doppelganger`); a sex
+    disagreement that is not a slip (`_sex_tolerable`); an ISA address in another municipality
+    against a resident who is 在住 here (`address_elsewhere`: no letter from here either way).
+    Everything else is the learned weights' to say: a garbled name or birth date, a relative who
+    shares the family name, birth date and address (twins), an import problem (the field is empty
+    and carries no evidence). There is no hand rule on which fields must agree.
 
     Otherwise the plausible readings (probability ≥ `thresholds.review`) are compared by what they
     lead to (`LetterContext.action`): when all of them lead to no letter, or only "nobody here" is
@@ -461,7 +444,7 @@ def decide(
     values = record_values(record)
     probabilities, nobody = reading_probabilities([s.score for s in ranked])
     p_best = probabilities[0]
-    actions = [letters.action(s.resident) for s in ranked]
+    actions = [letters.action(s.resident, elsewhere=s.levels[3] == G_DISAGREE) for s in ranked]
 
     shown = list(range(min(explain_top, len(ranked))))
     reasons: list[str] = []
@@ -478,17 +461,20 @@ def decide(
             reasons.append("doppelganger")
         reasons.append("same_name_dob_sex")
         shown += [i for i in same if i not in shown]  # the supervisor must see all of them
+    # An import problem in a matching field (an impossible birth date, an unreadable sex) leaves
+    # that field "missing": no evidence either way, and the others must carry the probability on
+    # their own. It is still shown among the reasons of a record that goes to a person.
     if problems:
         reasons.append("field_problem")
     if not _sex_tolerable(best.levels):
         reasons.append("sex_differs")
+    if best.levels[3] == G_DISAGREE:
+        # The ISA address is in another municipality and this resident is 在住 here: a namesake of
+        # somebody who lives elsewhere, or this resident after a move the register does not show
+        # yet. Neither reading sends a letter from here (`LetterContext.action`), so no automatic link.
+        reasons.append("address_elsewhere")
     if len(ranked) > 1 and probabilities[1] >= thresholds.review:
         reasons.append("close_candidates")
-    if not (
-        _identity_agrees(best.levels, model, best.name_adjustment)
-        or _same_flat_slip(record, best.resident, best.levels)
-    ):
-        reasons.append("weak_identity")
     if p_best < auto:
         reasons.append("score_between")
 
@@ -512,7 +498,7 @@ def decide(
                     Reading(None, nobody, NO_LETTER)):  # fmt: skip
         recipient = reading.resident_id if reading.action != NO_LETTER else None
         mass[recipient] = mass.get(recipient, 0.0) + reading.probability
-    stake = 1.0 - max(mass.values())
+    stake = max(0.0, 1.0 - max(mass.values()))  # never below 0 by rounding
     recipients = {r.resident_id if r.action != NO_LETTER else None for r in plausible}
 
     def explained() -> tuple[CandidateScore, ...]:
@@ -525,7 +511,7 @@ def decide(
     if "doppelganger" in reasons:  # filed under the same-identity reason the queue already knows
         return Decision(record.key, REVIEW, "same_name_dob_sex", tuple(reasons), lead.key, best.score,
                         explained(), *common)  # fmt: skip
-    blocking = [r for r in reasons if r != "same_name_dob_sex"]
+    blocking = [r for r in reasons if r not in ("same_name_dob_sex", "field_problem")]
     if not blocking:
         return Decision(record.key, AUTO_MATCH, "auto", ("auto",), lead.key, best.score, explained(), *common)
     if p_best < thresholds.review and nobody >= 1.0 - thresholds.review:
@@ -536,5 +522,5 @@ def decide(
             "no_letter_either_way")  # fmt: skip
         return Decision(record.key, NO_MATCH, why, (why, *[r for r in blocking if r != why]), None,
                         best.score, explained(), *common)  # fmt: skip
-    reason = "same_name_dob_sex" if "same_name_dob_sex" in reasons else blocking[0]
+    reason = next(r for r in ("same_name_dob_sex", "field_problem", *blocking) if r in reasons)
     return Decision(record.key, REVIEW, reason, tuple(reasons), lead.key, best.score, explained(), *common)

@@ -30,13 +30,18 @@ Params = Mapping[str, Mapping[str, tuple[float, float]]]
 # project's generator and the independent 横浜市 sample; the seed now says 0.01 for each.
 DEFAULT_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "name": {
-        "exact": (0.80, 2e-4),
+        "exact": (0.795, 2e-4),
         "joined": (0.04, 2e-5),
         "subset": (0.05, 1.5e-4),
         "fuzzy": (0.07, 5e-4),
         "partial": (0.03, 0.03),
-        "token": (0.005, 0.05),
-        "disagree": (0.005, 0.91913),
+        "near": (0.005, 0.01),
+        # Two residents share one name token far more often than 5% where family names are few
+        # (NGUYEN alone is about two in five Vietnamese names): a shared token with the rest
+        # different is a relative or a stranger more often than the same person, and nothing but
+        # its learned weight keeps twins and siblings at one address apart (no hand rule).
+        "token": (0.005, 0.15),
+        "disagree": (0.005, 0.80913),
     },
     "birth_date": {
         "exact": (0.985, 8e-5),
@@ -53,9 +58,12 @@ DEFAULT_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     },
     "address": {
         "exact": (0.60, 1e-4),
-        "block": (0.12, 2e-4),
+        "block_close": (0.04, 5e-5),
+        "block": (0.08, 1.5e-4),
         "town_chome": (0.01, 3e-3),
-        "disagree": (0.27, 0.9967),
+        "similar": (0.01, 0.005),
+        "resembling": (0.01, 0.01),
+        "disagree": (0.25, 0.9817),
     },
     # Weak on purpose: real readings vary (a Chinese name read in Japanese on'yomi disagrees).
     "kana": {"agree": (0.75, 0.15), "partial": (0.17, 0.40), "disagree": (0.08, 0.45)},
@@ -326,16 +334,27 @@ def estimate_parameters(
     return EstimationResult(params=params, match_rate=rate, iterations=iteration, converged=converged)
 
 
-def estimate_u(levels: np.ndarray | Sequence[Sequence[int]], *, pseudo_count: float = 1.0) -> Params:
+def estimate_u(
+    levels: np.ndarray | Sequence[Sequence[int]], *, pseudo_count: float = 1.0, match_share: float = 0.0
+) -> Params:
     """u from level frequencies among random (record, resident) pairs, which are almost all non-matches.
 
-    Levels never seen keep a small share (pseudo-count over the level count) instead of u = 0.
+    `match_share`: the share of random pairs expected to be the same person (the share of records
+    whose person is here over the register's size). Their levels are taken out with the seed's m, so
+    that a small register (500 residents: one random pair in 600 is a true match) does not make
+    an exact agreement look common among different people. Levels never seen keep a small share
+    (pseudo-count over the level count) instead of u = 0.
     """
     gamma = np.asarray(levels, dtype=np.int64)
+    share = min(max(float(match_share), 0.0), 0.5)
     result: dict[str, dict[str, tuple[float, float]]] = {}
     for i, c in enumerate(COMPARISONS):
         n_levels = len(c.levels) - 1
         counts = np.bincount(gamma[:, i], minlength=len(c.levels))[:n_levels].astype(np.float64)
+        if share:
+            seen = counts.sum()
+            m = np.array([DEFAULT_PARAMS[c.field][lv][0] for lv in c.levels[:-1]])
+            counts = np.maximum(counts - share * seen * m, 0.0)
         counts += pseudo_count / n_levels
         shares = counts / counts.sum()
         result[c.field] = {

@@ -27,11 +27,13 @@ from .comparisons import COMPARISONS
 from .scoring import DEFAULT_PARAMS, ScoringModel, estimate_parameters, estimate_u
 
 MIN_PAIRS = 200  # fewer pairs than this in a session: keep the seed (too little to learn from)
-SEED_PAIRS = 50.0  # the seed's weight in pairs, per field
-# Below these, keep the seed: random pairs from a small register are not "almost all different
-# people" (u would count true matches), and a few records say nothing about the month.
+SEED_PAIRS = 50.0
+SEED_MATCHED_SHARE = 0.8  # share of records whose person is in the register, before the fit  # the seed's weight in pairs, per field
+# Below these, keep the seed: a few records or residents say nothing about the month. (Random pairs
+# from a small register hold more true matches, one in population / matched share: `estimate_u`
+# takes them out, so a register of a few hundred is fitted too.)
 MIN_RECORDS = 200
-MIN_POPULATION = 1_000
+MIN_POPULATION = 200
 # The two training sessions (Splink's way to keep EM from calling every candidate pair a match):
 # pairs that share the name letters teach what the name cannot (their non-matches are namesakes,
 # otherwise like random pairs); pairs that share the birth date and the block address teach the
@@ -82,7 +84,7 @@ def fit_model(
     if len(random_levels) < MIN_PAIRS or records < MIN_RECORDS or population < MIN_POPULATION:
         return ScoringModel(start, matched_share=0.8, info={**info, "source": "default"})
     seed = ScoringModel(start).params
-    u_params = estimate_u(random_levels)
+    u_params = estimate_u(random_levels, match_share=SEED_MATCHED_SHARE / population)
     initial = {
         field: {level: (seed[field][level][0], u) for level, (_, u) in levels.items()}
         for field, levels in u_params.items()

@@ -79,16 +79,17 @@ def test_different_people_with_the_same_name_birth_date_and_sex_always_go_to_rev
     assert decision.status == "pending_review" and decision.linked_resident_id is None
 
 
-def test_a_problem_in_a_matching_field_never_auto_matches(municipality):
+def test_a_problem_in_a_matching_field_leaves_it_without_evidence(municipality):
+    # An impossible birth date is stored empty: it says nothing either way, and the other fields
+    # (name, sex, address to the room) decide; the explanation still names the problem.
     person = resident(municipality)
     batch = isa_batch(
         municipality, [{"birth_date": None, "raw_birth_date": "20000230", "problem_fields": "birth_date"}]
     )
     match(batch)
     decision = decision_of(batch)
-    assert decision.outcome == "review"
-    assert decision.reason == "field_problem"
-    assert decision.resident_id == person.pk  # still matched on the other fields
+    assert (decision.outcome, decision.linked_resident_id) == ("auto_match", person.pk)
+    assert decision.explanation["record_problems"] == [{"field": "birth_date", "label": "生年月日"}]
 
 
 def test_former_residents_are_recognised_not_taken_for_strangers(municipality):

@@ -83,6 +83,10 @@ def name_level(isa_name, register_name):
         ("HOLLIE BISHOP", "CAITLIN BISHOP", "token"),
         ("NGUYEN THI THANH", "NGUYEN THU THANH", "partial"),  # THI/THU: not a typo-level match
         ("TRAN THI HUONG", "LE VAN AN", "disagree"),
+        # No token shared, one a typo of another, the rest replaced (FEBRL: NICHOLAS garbled, surname
+        # replaced): its own level, learned; twins' given names are never typos of each other.
+        ("NICHOLSA HO", "NICHOLAS EGLINTON", "near"),
+        ("SOPHIE MASOJN", "HANNAH MASON", "near"),
         ("", "NGUYEN VAN AN", "missing"),
     ],
 )
@@ -137,10 +141,31 @@ def test_municipality_code_levels():
         ("小金井市本町一丁目二番三号コーポ本町101", ADDRESS, "exact"),
         ("本町1-2-3-101", ADDRESS, "exact"),  # building name left out, room kept
         ("東京都小金井市本町1-2-3", ADDRESS, "block"),  # building and room left out
-        ("東京都小金井市本町1-2-3 コーポ本町102", ADDRESS, "block"),  # another room
+        # Another room: the same block and a text one character away (a slip, or a neighbour; learned).
+        ("東京都小金井市本町1-2-3 コーポ本町102", ADDRESS, "block_close"),
+        ("東京都小金井市本町1-2-3 ハイツ緑ヶ丘505", ADDRESS, "block"),  # another building
         ("東京都小金井市本町1-5-8", ADDRESS, "town_chome"),
-        ("東京都小金井市本町3-2-3 コーポ本町101", ADDRESS, "disagree"),  # another chome
-        ("東京都小金井市緑町1-2-3 コーポ本町101", ADDRESS, "disagree"),  # another town
+        ("東京都小金井市本町3-2-3 コーポ本町101", ADDRESS, "similar"),  # another chome, one digit away
+        ("東京都小金井市本町3-9-14", ADDRESS, "disagree"),  # another chome
+        ("東京都小金井市緑町1-2-3 コーポ本町101", ADDRESS, "similar"),  # another town, one character away
+        ("東京都府中市宮西町4-17-11", ADDRESS, "disagree"),
+        # Addresses the Japanese parser does not understand (FEBRL's): a slip in the suburb.
+        (
+            "3 palmer street, tesbury, lake heights 2430 vic",
+            "3 palmer street, tesbury, lake hieghts 2430 vic",
+            "block_close",
+        ),
+        (
+            "stockdale street, roweth lrpe, cleveland 3011 nws",
+            "stockdale street, rowethorpe, cleveland 3011 nsw",
+            "similar",
+        ),
+        # Two of its parts changed: most of the text still shared.
+        (
+            "5 stockdale street, rowethorpe, kingston 3011 vic",
+            "stockdale street, rowethorpe, cleveland 3011 nsw",
+            "resembling",
+        ),
         ("", ADDRESS, "missing"),
     ],
 )

@@ -20,7 +20,17 @@ from enrollment.matching import (
     record_features,
     resident_features,
 )
-from enrollment.matching.comparisons import COMPARISONS
+from enrollment.matching.comparisons import (
+    A_DISAGREE,
+    A_EXACT,
+    B_DISAGREE,
+    B_EXACT,
+    COMPARISONS,
+    KANA_LEVELS,
+    N_DISAGREE,
+    N_EXACT,
+    N_TOKEN,
+)
 from enrollment.matching.scoring import estimate_parameters
 
 HERE = "東京都小金井市本町1丁目2番3号 コーポ本町101"
@@ -94,6 +104,24 @@ def test_2_a_record_from_another_municipality_does_not_link_a_namesake_living_he
     assert decision.best.comparisons[3].level == "disagree"  # 在住 here against an address elsewhere
 
 
+def test_2_a_rare_namesake_living_here_gets_no_letter_and_nobody_is_asked():
+    # The generator's 29 false automatic matches: somebody registered elsewhere who shares a rare
+    # name, birth date and sex with a resident who is 在住 here. However rare the name (the
+    # term-frequency bonus at its cap), the reading "it is this resident" sends no letter from
+    # here either (the ISA says they live elsewhere), so the record is decided without asking.
+    record = isa("ZYLBERSZTEJN ARKADIUSZ", address=ELSEWHERE, lg_code="131237")
+    decision = match_record(record, [register("HERE", "ZYLBERSZTEJN ARKADIUSZ", address=OTHER)],
+                            thresholds=Thresholds(), letters=NOBODY_INSURED, population=400_000, name_count=1)  # fmt: skip
+    assert decision.best.comparisons[0].frequency_adjustment > 0
+    assert (decision.outcome, decision.reason) == (NO_MATCH, "no_letter_either_way")
+    assert "address_elsewhere" in decision.reasons
+    assert {(r.action, r.no_letter_why) for r in decision.readings} <= {
+        ("none", "lives_elsewhere"),
+        ("none", "not_here"),
+    }
+    assert decision.stake == 0
+
+
 def test_2_a_record_from_another_municipality_with_only_a_former_resident_is_decided_without_asking():
     record = isa(address=ELSEWHERE, lg_code="131237")
     decision = decide(record, register("GONE", status="moved_out", address=OTHER))
@@ -151,7 +179,7 @@ def test_5_only_the_near_name_elsewhere_is_not_matched_automatically():
 
 
 def _levels_model(token_m: float) -> ScoringModel:
-    return ScoringModel({"name": {"token": (token_m, 0.05), "disagree": (0.01 - token_m + 0.005, 0.91913)}})
+    return ScoringModel({"name": {"token": (token_m, 0.15), "disagree": (0.01 - token_m + 0.005, 0.80913)}})
 
 
 def test_6_a_garbled_given_name_with_the_family_name_birth_date_and_address_follows_the_learned_weights():
@@ -173,9 +201,9 @@ def test_6_em_learns_that_a_shared_token_is_evidence_when_the_data_say_so():
     for _ in range(4000):
         match = rng.random() < 0.5
         row = [0] * len(COMPARISONS)
-        row[0] = 5 if match and rng.random() < 0.4 else (0 if match else 6)
-        row[1] = 0 if match else 3
-        row[2], row[3], row[4], row[5] = 0, 0, 0 if match else 3, 3
+        row[0] = N_TOKEN if match and rng.random() < 0.4 else (N_EXACT if match else N_DISAGREE)
+        row[1] = B_EXACT if match else B_DISAGREE
+        row[2], row[3], row[4], row[5] = 0, 0, A_EXACT if match else A_DISAGREE, len(KANA_LEVELS) - 1
         rows.append(row)
     result = estimate_parameters(np.array(rows), fix_u=True)
     assert result.model().weight("name", "token") > 0

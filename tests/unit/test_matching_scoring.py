@@ -77,19 +77,19 @@ def test_model_round_trips_through_a_dict_and_rejects_unknown_levels():
 # --- EM ------------------------------------------------------------------------------------------
 
 TRUE_M = {
-    "name": [0.85, 0.04, 0.04, 0.04, 0.02, 0.005, 0.005],
+    "name": [0.845, 0.04, 0.04, 0.04, 0.02, 0.005, 0.005, 0.005],
     "birth_date": [0.95, 0.03, 0.01, 0.01],
     "sex": [0.98, 0.02],
     "lg_code": [0.93, 0.03, 0.02, 0.02],
-    "address": [0.6, 0.15, 0.1, 0.15],
+    "address": [0.6, 0.05, 0.1, 0.1, 0.05, 0.03, 0.07],
     "kana": [0.8, 0.15, 0.05],
 }
 TRUE_U = {
-    "name": [0.01, 0.002, 0.005, 0.01, 0.1, 0.05, 0.823],
+    "name": [0.01, 0.002, 0.005, 0.01, 0.1, 0.02, 0.05, 0.803],
     "birth_date": [0.01, 0.02, 0.1, 0.87],
     "sex": [0.5, 0.5],
     "lg_code": [0.55, 0.3, 0.05, 0.1],
-    "address": [0.01, 0.02, 0.07, 0.9],
+    "address": [0.01, 0.01, 0.01, 0.07, 0.02, 0.03, 0.85],
     "kana": [0.1, 0.4, 0.5],
 }
 
@@ -141,8 +141,24 @@ def test_estimate_u_counts_levels_among_random_pairs():
     levels, _ = synthetic_levels(50_000, match_rate=0.0, seed=4, missing=0.0)
     params = estimate_u(levels)
     assert params["sex"]["agree"][1] == pytest.approx(0.5, abs=0.01)
-    assert params["address"]["disagree"][1] == pytest.approx(0.9, abs=0.01)
+    assert params["address"]["disagree"][1] == pytest.approx(0.85, abs=0.01)
     assert params["name"]["joined"][1] > 0  # a level seen rarely or never still gets a small share
+
+
+def test_estimate_u_takes_out_the_true_matches_of_a_small_registers_random_pairs():
+    # 300 residents: one random (record, resident) pair in 375 is the record's person (matched
+    # share 0.8). Counted as they are, those make an exact name look 30% commoner among strangers.
+    rng = np.random.default_rng(6)
+    n, share = 200_000, 0.8 / 300
+    strangers, _ = synthetic_levels(n, match_rate=0.0, seed=6, missing=0.0)
+    same = rng.random(n) < share
+    for i, comparison in enumerate(COMPARISONS):
+        m = np.array([DEFAULT_PARAMS[comparison.field][lv][0] for lv in comparison.levels[:-1]])
+        strangers[same, i] = rng.choice(len(m), size=int(same.sum()), p=m / m.sum())
+    plain = estimate_u(strangers)["name"]["exact"][1]
+    corrected = estimate_u(strangers, match_share=share)["name"]["exact"][1]
+    assert plain > 0.012
+    assert corrected == pytest.approx(TRUE_U["name"][0], rel=0.1)
 
 
 def test_em_rejects_a_matrix_of_the_wrong_shape():
