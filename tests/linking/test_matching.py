@@ -127,12 +127,12 @@ def test_every_decision_explains_each_field(municipality):
 
 def test_a_decision_is_remembered_for_the_next_month(municipality, supervisor):
     person = resident(municipality, name_alpha="AUNG KYAW MOE", birth_date=date(1997, 2, 2))
-    # a typo in the name and another address: review the first time
+    # only one name token shared, and another address: review the first time
     first = isa_batch(
         municipality,
         [
             {
-                "name": "AUNG KYAW MOO",
+                "name": "AUNG MIN THU",
                 "birth_date": date(1997, 2, 2),
                 "address": "東京都小金井市東町9丁目9番9号",
             }
@@ -143,7 +143,7 @@ def test_a_decision_is_remembered_for_the_next_month(municipality, supervisor):
     assert decision.outcome == "review"
     review_confirm(decision=decision, user=supervisor, resident_id=person.pk, note="在留カードで確認")
     # the same person in next month's file links without review, saying why
-    later = isa_batch(municipality, [{"name": "AUNG KYAW MOO", "birth_date": date(1997, 2, 2), "address": "東京都小金井市東町9丁目9番9号"}],
+    later = isa_batch(municipality, [{"name": "AUNG MIN THU", "birth_date": date(1997, 2, 2), "address": "東京都小金井市東町9丁目9番9号"}],
                       month=date(2026, 11, 1))  # fmt: skip
     match(later)
     again = decision_of(later)
