@@ -172,6 +172,13 @@ def main() -> None:
     parser.add_argument("--no-splink", action="store_true", help="skip Splink's linkage of the same files")
     parser.add_argument("--no-reference", action="store_true", help="skip the scalar engine's decisions")
     parser.add_argument("--only", choices=("cold", "warm"), help="time only the cold or the warm case")
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, e.g. 2 or 1,2 (default)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use BENCH_DATABASE as an earlier run left it (register and ISA batch imported): no fresh "
+        "database, no import",
+    )
     parser.add_argument("--splink-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.splink_child:
@@ -179,14 +186,21 @@ def main() -> None:
         return
     # Its first --isa ISA records, against the whole register (generated once, kept in var/bench).
     data = demo_data(args.residents, max(args.isa, args.source_isa))
-    url = fresh_database()
-    print(f"importing {args.residents:,} residents and {args.isa:,} ISA records (not timed) …", flush=True)
-    load_register(url, data)
-    # One batch holding every ISA record: the three annex files joined under one header.
-    from bench.intake import one_isa_file
+    if args.reuse:
+        from bench.common import bench_database_url
 
-    isa_file = one_isa_file(data, args.isa)
-    manage(url, "import_isa", "--lg-code", "132101", str(isa_file))
+        url = bench_database_url()
+    else:
+        url = fresh_database()
+        print(
+            f"importing {args.residents:,} residents and {args.isa:,} ISA records (not timed) …", flush=True
+        )
+        load_register(url, data)
+        # One batch holding every ISA record: the three annex files joined under one header.
+        from bench.intake import one_isa_file
+
+        isa_file = one_isa_file(data, args.isa)
+        manage(url, "import_isa", "--lg-code", "132101", str(isa_file))
     batch_id = sql(url, "SELECT id FROM portal_importbatch WHERE kind = 'isa' ORDER BY id DESC LIMIT 1")[0][0]
     latin = sql(url, "SELECT count(*) FROM enrollment_resident WHERE name_alpha <> ''")[0][0]
     print(f"register: {args.residents:,} residents, {latin:,} with a Latin name; ISA batch #{batch_id}")
@@ -194,7 +208,7 @@ def main() -> None:
     cpus: dict[tuple[str, int], float] = {}  # the workers' own CPU time (the database server's not included)
     print(load(), flush=True)
     for cold in [c for c in (True, False) if args.only is None or args.only == ("cold" if c else "warm")]:
-        for workers in (1, 2):
+        for workers in [int(n) for n in args.workers.split(",")]:
             reset(url, cold=cold)
             if not cold and not results:  # warm: build the index first, untimed (a run before left it built)
                 procs = start_workers(url, 2)
@@ -240,7 +254,8 @@ def main() -> None:
     one = {label: s for label, w, s, _, _ in results if w == 1}
     two = {label: s for label, w, s, _, _ in results if w == 2}
     for label in one:
-        print(f"  speed-up with 2 workers, {label}: {one[label] / two[label]:.2f}×")
+        if label in two:
+            print(f"  speed-up with 2 workers, {label}: {one[label] / two[label]:.2f}×")
     if splink is not None:
         t = splink["timings"]
         print(f"  Splink (same files, DuckDB 2 threads): {splink['seconds']:.1f} s from loaded files to decisions "

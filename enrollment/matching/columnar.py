@@ -11,7 +11,7 @@ The scalar functions in `comparisons.py` stay the definition: `tests/unit/test_m
 checks that both give the same levels, scores and decisions record for record. A name pair the token
 matrices cannot settle on their own — a '?' letter lost in CP932, a token repeated in one name, the
 same letters spaced differently, a name run together with its middle name — is compared by
-`compare_name` itself (`ChunkLevels.fallback` counts them: well under 1% of pairs).
+`compare_name` itself (`ChunkLevels.fallback` counts them: 2–3% of the pairs on the generator's data).
 
     levels = chunk_levels(records, residents, record_index, resident_index)
     scores, adjustments = score_levels(levels.levels, model, name_adjustments[record_index])
@@ -31,10 +31,15 @@ from .addresses import towns_agree
 from .comparisons import (
     _GONE_ELSEWHERE,
     A_BLOCK,
+    A_BLOCK_CLOSE,
     A_DISAGREE,
     A_EXACT,
     A_MISSING,
+    A_RESEMBLING,
+    A_SIMILAR,
     A_TOWN_CHOME,
+    ADDRESS_RESEMBLANCE,
+    ADDRESS_SIMILARITY,
     B_DISAGREE,
     B_EXACT,
     B_MISSING,
@@ -50,6 +55,7 @@ from .comparisons import (
     N_FUZZY,
     N_JOINED,
     N_MISSING,
+    N_NEAR,
     N_PARTIAL,
     N_SUBSET,
     N_TOKEN,
@@ -101,7 +107,7 @@ def _entity_row(x: Features) -> tuple:
         bool(x.birth_digits), _SEX_CODES.get(x.sex, 0), x.lg_code, x.lg_code[:5], x.status in _GONE_ELSEWHERE,
         not (a.town or block or a.building or a.room), bool(block), bool(a.room), bool(a.building),
         x.phonetic, x.alias_phonetic, x.joined, " ".join(st), x.anagram, a.town, "-".join(block),
-        block[0] if block else "", a.building, a.room,
+        block[0] if block else "", a.building, a.room, a.canonical,
     )  # fmt: skip
 
 
@@ -117,8 +123,8 @@ class _Side:
         n = len(features)
         rows = [_entity_row(x) for x in features]
         (n_tokens, tricky, digits, has_birth, sex, lg, lg5, gone, empty, has_block, room_set, building_set,
-         phonetic, alias, joined, sorted_names, anagram, town, block, block0, building, room) = (
-            zip(*rows, strict=True) if rows else ((),) * 22)  # fmt: skip
+         phonetic, alias, joined, sorted_names, anagram, town, block, block0, building, room, canonical) = (
+            zip(*rows, strict=True) if rows else ((),) * 23)  # fmt: skip
         self.n_tokens = np.array(n_tokens, dtype=np.int64)
         self.tricky = np.array(tricky, dtype=bool)
         self.birth = np.zeros((n, 8), dtype=np.uint8)
@@ -142,6 +148,7 @@ class _Side:
         self.alias_ok = np.array([len(k) >= 2 for k in alias], dtype=bool)
         self.joined_len = np.array([len(j) for j in joined], dtype=np.int64)
         self.town_names = list(town)
+        self.canonical = list(canonical)
         self._strings = dict(zip(_STRING_COLUMNS, (lg5, sorted_names, anagram, town, block, block0, building, room),
                                  strict=True))  # fmt: skip
 
@@ -344,6 +351,7 @@ def _name_levels(a: _Side, b: _Side, ri, si, pair) -> tuple[np.ndarray, int]:
             only_l = np.argmax(valid_l & ~used_l, axis=1)
             _settle(result, go, one_left & slip[rows, only_s, only_l], N_PARTIAL)
             _settle(result, go, e > 0, N_TOKEN)
+            _settle(result, go, c > 0, N_NEAR)  # no token shared exactly, one a typo of another
             _settle(result, go, np.ones(len(idx), dtype=bool), N_DISAGREE)
             level[idx] = result
             scalar[idx[defer]] = True
@@ -424,10 +432,33 @@ def _address_levels(a: _Side, b: _Side, ri, si, pair, coded) -> np.ndarray:
     )
     first_a, first_b = pair("block0")
     chome = ~a.has_block[ri] | ~b.has_block[si] | (first_a == first_b)
-    level = np.where(chome, A_TOWN_CHOME, A_DISAGREE)
-    level = np.where(same_block, np.where(rooms, A_EXACT, A_BLOCK), level)
-    level = np.where(towns, level, A_DISAGREE)
     empty = a.address_empty[ri] | b.address_empty[si]
+    # The whole texts compared (Indel similarity) only where the level depends on it, with the
+    # score cutoffs `compare_address` uses (a cutoff changes where exactly 0.85 falls): the same
+    # block with another building or room (`_close_text`), town or block disagreeing
+    # (`_similar_or_disagree`).
+    in_block = ~empty & towns & same_block & ~rooms
+    apart = ~empty & (~towns | (~same_block & ~chome))
+
+    def similarity(where: np.ndarray, cutoff: float) -> np.ndarray:
+        found = np.zeros(len(ri), dtype=np.float64)
+        if where.any():
+            pos = np.flatnonzero(where)
+            left = [a.canonical[k] for k in ri[pos]]
+            right = [b.canonical[k] for k in si[pos]]
+            found[pos] = _distances(
+                Indel.normalized_similarity, left, right, score_cutoff=cutoff, dtype=np.float64
+            )
+        return found
+
+    close = similarity(in_block, ADDRESS_SIMILARITY) > 0
+    resemblance = similarity(apart, ADDRESS_RESEMBLANCE)
+    elsewhere = np.where(
+        resemblance >= ADDRESS_SIMILARITY, A_SIMILAR, np.where(resemblance > 0, A_RESEMBLING, A_DISAGREE)
+    )
+    level = np.where(chome, A_TOWN_CHOME, elsewhere)
+    level = np.where(same_block, np.where(rooms, A_EXACT, np.where(close, A_BLOCK_CLOSE, A_BLOCK)), level)
+    level = np.where(towns, level, elsewhere)
     return np.where(empty, A_MISSING, level).astype(np.int8)
 
 
