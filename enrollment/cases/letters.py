@@ -177,6 +177,10 @@ def letter_queue(*, case: ReminderCase, second: bool = False, kind: str | None =
         letter.status = LetterStatus.HELD
         letter.hold_reason = "／".join(problems)
         letter.save(update_fields=["status", "hold_reason"])
+    # Its body laid out by the letters worker before anyone previews it.
+    from enrollment.cases.printing_tasks import warm_letter_bodies_soon  # printing imports this module
+
+    warm_letter_bodies_soon(case.municipality_id)
     return letter
 
 

@@ -3,9 +3,7 @@ shows settled; the letters are then waiting to be printed."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from enrollment.cases.printing_tasks import warm_letter_bodies_task
+from enrollment.cases.printing_tasks import warm_letter_bodies_soon
 from enrollment.cases.services import cases_close_by_ledger, cases_open
 
 
@@ -13,7 +11,7 @@ def cases_step(*, run) -> str:
     opened = cases_open(municipality=run.municipality)
     closed = cases_close_by_ledger(municipality=run.municipality)
     # The new letters' bodies laid out by the letters worker before a clerk previews one.
-    transaction.on_commit(lambda: warm_letter_bodies_task.delay(run.municipality_id))
+    warm_letter_bodies_soon(run.municipality_id)
     skipped = sum(n for key, n in opened.items() if key.startswith("skipped"))
     return (
         f"ケース作成 {opened.get('opened', 0):,}件、既存ケースに追加 {opened.get('attached', 0):,}件、"

@@ -782,3 +782,35 @@ def test_bodies_of_queued_letters_laid_out_ahead_serve_a_first_preview_without_l
         pdf.write_bytes(render_letter(printing.letter_content(letter), layout(), sender_for(municipality)))
         assert squash(f"{letter.addressee_name}様") in squash(pdftotext(pdf, 1, 1))
     engine._BODY_CACHE.clear()
+
+
+def test_a_letter_queued_by_a_clerk_has_its_body_laid_out_before_anyone_previews_it(
+    municipality, clerk, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Not only the nightly batch: a second reminder queued during the day asks the letters worker
+    (eager here) to lay out its body once the transaction commits, one request per municipality."""
+    from django.core.cache import cache
+
+    from enrollment.letters import render as engine
+    from enrollment.letters.bodystore import body_store
+    from enrollment.letters.context import variant_of
+
+    settings.NHI_LETTER_BODY_DIR = tmp_path / "bodies"
+    (letter,) = queue_letters(municipality, PEOPLE[:1])
+    Letter.objects.filter(pk=letter.pk).update(status="printed")
+    services.letters_mark_sent(
+        letters=Letter.objects.filter(pk=letter.pk), sent_on=date(2026, 10, 1), user=clerk
+    )
+    case = letter.case
+    case.refresh_from_db()
+    engine._BODY_CACHE.clear()
+    cache.clear()  # the setup's letters asked for a warm-up too; their transaction never commits here
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        second = services.case_queue_second(case=case, user=clerk, today=case.deadline + timedelta(days=1))
+    assert len(callbacks) == 1  # one warm-up asked for
+    content = printing.letter_content(second)
+    assert second.second and variant_of(content).second
+    # the body is in the shared store: a web process that laid nothing out finds it there
+    assert printing.letter_bodies_warm(municipality=municipality) == 0
+    assert any(body_store().directory.glob("*.json")), "nothing was laid out ahead"
+    engine._BODY_CACHE.clear()
