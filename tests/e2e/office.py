@@ -2,8 +2,11 @@
 (register, NHI ledger, the three ISA files, assessments and payments), plus four people written in
 so that the review queue has exactly the work the supervisor does in the story:
 
-- LE THI MAI: her ISA row (annex 2) has a birth date that does not exist — the file's bad row.
-  The record goes to review (an unreadable matching field); she is the one the supervisor confirms.
+- LE THI MAI: her ISA row (annex 2) has a birth date that does not exist — the file's bad row —
+  and the address she had before she moved within the city. An unreadable field carries no
+  evidence either way, and name and sex alone do not make her certain: the record goes to review,
+  and she is the one the supervisor confirms. (With her current address it would be matched
+  automatically, the unreadable birth date named in the explanation.)
 - NGUYEN VAN DUC, twice: two residents with the same name, birth date and sex in one building
   (other rooms). The ISA record (annex 1) always goes to review; the supervisor searches the
   register and picks the one living at the ISA address.
@@ -87,6 +90,7 @@ PHAM_VAN_LONG = Person(
 WRITTEN_IN = (LE_THI_MAI, DUC_ELSEWHERE, DUC_AT_ISA_ADDRESS, PHAM_VAN_LONG)
 
 # What the ISA files say about them, by annex: (name, sex, birth date or a bad value, address, event).
+LE_THI_MAI_ISA_ADDRESS = "東京都小金井市東町4丁目11番6号"  # where she lived before moving to 本町
 PHAM_ISA_ADDRESS = "東京都小金井市梶野町2丁目8番3号"
 PHAM_ISA_BIRTH = date(1995, 6, 12)
 BAD_BIRTH_DATES = {  # 2000-02-30 in each notation the generator may give the file
@@ -121,7 +125,7 @@ def build_month(folder: Path) -> Month:
             (DUC_AT_ISA_ADDRESS.name, 1, DUC_AT_ISA_ADDRESS.birth_date, DUC_AT_ISA_ADDRESS.address),
             (PHAM_VAN_LONG.name, 1, PHAM_ISA_BIRTH, PHAM_ISA_ADDRESS),
         ],
-        2: [(LE_THI_MAI.name, 2, None, LE_THI_MAI.address)],  # None: the birth date that does not exist
+        2: [(LE_THI_MAI.name, 2, None, LE_THI_MAI_ISA_ADDRESS)],  # None: the birth date that does not exist
     }
     for annex, extra in rows.items():
         style = formats[ISA_FILES[annex]]
