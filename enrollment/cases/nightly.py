@@ -1,17 +1,15 @@
 """The nightly batch's case step: open cases from the new decisions and close those the ledger
-shows settled; the letters are then waiting to be printed."""
+shows settled; the letters are then waiting to be printed (each queued letter has asked the
+letters worker to lay its body out ahead: `letters.letter_queue`)."""
 
 from __future__ import annotations
 
-from enrollment.cases.printing_tasks import warm_letter_bodies_soon
 from enrollment.cases.services import cases_close_by_ledger, cases_open
 
 
 def cases_step(*, run) -> str:
     opened = cases_open(municipality=run.municipality)
     closed = cases_close_by_ledger(municipality=run.municipality)
-    # The new letters' bodies laid out by the letters worker before a clerk previews one.
-    warm_letter_bodies_soon(run.municipality_id)
     skipped = sum(n for key, n in opened.items() if key.startswith("skipped"))
     return (
         f"ケース作成 {opened.get('opened', 0):,}件、既存ケースに追加 {opened.get('attached', 0):,}件、"
